@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: Apache-2.0
+# Run by criterion_discover_tests: EXE, OUT, PREFIX.
+set(ENV{LC_ALL} C)
+execute_process(COMMAND ${EXE} --list OUTPUT_VARIABLE _o ERROR_VARIABLE _e RESULT_VARIABLE _r)
+if(NOT _r EQUAL 0)
+  message(FATAL_ERROR "${EXE} --list failed (${_r}): ${_e}")
+endif()
+string(REPLACE "\n" ";" _lines "${_o}${_e}")
+set(_suite "")
+set(_content "")
+set(_count 0)
+foreach(_l IN LISTS _lines)
+  if(_l MATCHES "^([^ |`].*): [0-9]+ tests?$")
+    set(_suite "${CMAKE_MATCH_1}")
+  elseif(_l MATCHES "^[|`]-- (.+)$")
+    set(_t "${CMAKE_MATCH_1}")
+    string(APPEND _content
+      "add_test([=[${PREFIX}${_suite}::${_t}]=] [=[${EXE}]=] --filter [=[${_suite}/${_t}]=])\n"
+      "set_tests_properties([=[${PREFIX}${_suite}::${_t}]=] PROPERTIES FAIL_REGULAR_EXPRESSION [=[Tested: 0 ]=])\n")
+    math(EXPR _count "${_count}+1")
+  endif()
+endforeach()
+if(_count EQUAL 0)
+  message(FATAL_ERROR "${EXE} lists no Criterion tests (duplicate main? see toolchain.md S1)")
+endif()
+file(WRITE ${OUT} "${_content}")
