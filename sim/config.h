@@ -119,6 +119,15 @@ void iom_config_write_resolved_yaml(const struct iom_config *c, FILE *f);
 void iom_config_write_defaults_yaml(const struct iom_prop_table *const *tables, size_t n, FILE *f);
 void iom_config_write_reference_md(const struct iom_prop_table *const *tables, size_t n, FILE *f);
 
+/* Added by config.c: helpers shared by the loader and the writers. */
+/* Effective inclusive range of an integer property: min = max = 0 means the
+ * whole range of the type; a U32's max is clamped to UINT32_MAX. */
+void iom_config_prop_range(const struct iom_prop *p, uint64_t *lo, uint64_t *hi);
+/* A table's values (`values` is a struct of t->struct_size bytes) as a JSON
+ * object in table order (json_t *, new reference): enums as their string,
+ * doubles as reals, U64 above INT64_MAX as a "0x..." string. */
+void *iom_config_table_json(const struct iom_prop_table *t, const void *values);
+
 #ifdef __cplusplus
 }
 #endif

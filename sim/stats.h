@@ -79,6 +79,12 @@ void iom_stats_snap_free(struct iom_stats_snap *snap);
 int iom_stats_get(const struct iom_stats *s, const struct iom_stats_snap *snap, const char *name,
 		  double *out);
 
+/* A histogram by name from a snapshot (NULL snap = live). 0 or -IOM_ENOENT. */
+int iom_stats_get_hist(const struct iom_stats *s, const struct iom_stats_snap *snap,
+		       const char *name, struct iom_hist *out);
+/* Iterate names in registration order: index 0..count-1. NULL past the end. */
+const char *iom_stats_name(const struct iom_stats *s, size_t i);
+
 /* Output. snap NULL = live values. Text: "name  value  unit  # desc" lines,
  * histograms as count/mean/min/max/p50/p99 and non-empty bins. */
 void iom_stats_dump_text(const struct iom_stats *s, const struct iom_stats_snap *snap, FILE *f);

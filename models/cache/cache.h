@@ -25,6 +25,7 @@
 #ifndef IOM_MODELS_CACHE_H
 #define IOM_MODELS_CACHE_H
 
+#include "config.h"
 #include "iom.h"
 
 #include <stdbool.h>

@@ -99,6 +99,8 @@ struct iom_iommu {
 	char name[32]; /* instance name, stats prefix: "smmu0" */
 };
 
+const char *iom_txn_status_name(unsigned status);
+
 static inline int iom_iommu_translate(struct iom_iommu *m, struct iom_txn *t, struct iom_err *err)
 {
 	return m->ops->translate(m->self, t, err);

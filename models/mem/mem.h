@@ -64,6 +64,8 @@ void iom_mem_wr16(struct iom_mem *m, uint64_t pa, uint16_t v);
 void iom_mem_wr32(struct iom_mem *m, uint64_t pa, uint32_t v);
 void iom_mem_wr64(struct iom_mem *m, uint64_t pa, uint64_t v);
 uint64_t iom_mem_bad_accesses(const struct iom_mem *m);
+/* Zero [pa, pa+len) without allocating pages that were never written. */
+int iom_mem_zero(struct iom_mem *m, uint64_t pa, uint64_t len, struct iom_err *err);
 
 /* Requesters: named sources of timed accesses ("smmu0.walk", "host.cpu").
  * Returns an id >= 0, or -IOM_EBUSY when IOM_MEM_MAX_REQUESTERS are taken.
@@ -105,6 +107,8 @@ void iom_palloc_destroy(struct iom_palloc *p);
 uint64_t iom_palloc_alloc(struct iom_palloc *p, size_t size); /* 0 when exhausted */
 void iom_palloc_free(struct iom_palloc *p, uint64_t pa, size_t size);
 uint64_t iom_palloc_used(const struct iom_palloc *p); /* bytes allocated */
+/* Frees ignored because they were doubled, mis-sized or outside the region. */
+uint64_t iom_palloc_bad_frees(const struct iom_palloc *p);
 /* Fill a struct iom_pt_alloc (models/pgtable/pgtable.h) backed by p. */
 void iom_palloc_as_pt_alloc(struct iom_palloc *p, struct iom_pt_alloc *out);
 

@@ -97,6 +97,10 @@ int iom_pt_map(struct iom_pt *pt, uint64_t iova, uint64_t pa, uint64_t size, uin
 int iom_pt_unmap(struct iom_pt *pt, uint64_t iova, uint64_t size, uint64_t *unmapped,
 		 struct iom_err *err);
 
+/* Software lookup (the host's iova_to_phys): untimed. 0 with *pa and
+ * *pgsize (size of the leaf holding iova), or -IOM_ENOENT if unmapped. */
+int iom_pt_lookup(struct iom_pt *pt, uint64_t iova, uint64_t *pa, uint64_t *pgsize);
+
 /* ---- walker ---- */
 enum iom_pt_walk_status {
 	IOM_PT_OK = 0,

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * host.h - the software under validation: the OS/VMM side of the IOMMU.
+ *
+ * Today: IOMMU domains (paging, identity, blocked) with their page tables
+ * built through models/pgtable, attach/detach of a device (and of a PASID)
+ * to a domain, map/unmap, and the strict invalidation policy of the Linux
+ * SMMUv3 driver: every unmap is followed by a TLB invalidation of the
+ * unmapped range and a completion barrier, issued through the IOMMU's
+ * command queue in memory (struct iom_iommu invalidate op).
+ *
+ * The host reaches an IOMMU only through what a driver would do: write
+ * configuration structures into memory and issue commands.  The
+ * model-specific part (which structures, which commands) sits behind
+ * struct iom_host_drv_ops; host_smmuv3.c implements it for SMMUv3.
+ *
+ * Errors a kernel would return to the caller (mapping over a mapping,
+ * unmapping a domain that does not exist, ...) are returned as -IOM_E*
+ * with a message, and the replay counts the record as rejected with that
+ * reason.
+ */
+#ifndef IOM_MODELS_HOST_H
+#define IOM_MODELS_HOST_H
+
+#include "iom.h"
+#include "iommu.h"
+#include "stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct iom_mem;
+struct iom_palloc;
+struct iom_pt;
+struct iom_prop_table;
+
+enum iom_inval_policy { IOM_HOST_INVAL_STRICT = 0 };
+
+struct iom_host_cfg {
+	uint32_t invalidation;   /* enum iom_inval_policy */
+	uint32_t ia_bits;        /* IOVA width of paging domains (VMSA T0SZ = 64 - ia_bits) */
+	uint32_t oa_bits;        /* output (physical) address width of the tables */
+	uint32_t cd_table_bits;  /* log2 CDs per stream (S1CDMax); PASIDs must be below 2^this */
+	uint64_t table_pool_base;/* physical memory reserved for tables and queues */
+	uint64_t table_pool_size;
+};
+extern const struct iom_prop_table iom_host_prop_table; /* section "host" */
+
+enum iom_host_dom_type { IOM_HOST_DOM_PAGING = 0, IOM_HOST_DOM_IDENTITY, IOM_HOST_DOM_BLOCKED };
+
+struct iom_host_domain {
+	uint32_t id;       /* the trace's domain number */
+	uint32_t type;     /* enum iom_host_dom_type */
+	uint32_t tag;      /* ASID (SMMUv3) */
+	uint32_t attached; /* (device, pasid) attachments */
+	struct iom_pt *pt; /* paging domains */
+};
+
+/* What differs between IOMMU drivers. */
+struct iom_host_drv_ops {
+	/* Point (rid, pasid) at dom (pasid < 0: the device's default, no PASID). */
+	int (*attach)(void *drv, uint32_t rid, int64_t pasid, const struct iom_host_domain *dom,
+		      uint64_t now_ps, uint64_t *done_ps, struct iom_err *err);
+	/* Remove (rid, pasid)'s attachment: DMA is blocked afterwards. */
+	int (*detach)(void *drv, uint32_t rid, int64_t pasid, uint64_t now_ps, uint64_t *done_ps,
+		      struct iom_err *err);
+	uint32_t max_tag; /* largest ASID/DID */
+};
+
+struct iom_host;
+
+/* SMMUv3 implementation (host_smmuv3.c): the `drv` cookie is a
+ * struct iom_host_smmuv3. */
+struct iom_smmu_drv;
+struct iom_host_smmuv3 {
+	struct iom_smmu_drv *drv;
+	uint32_t cd_bits; /* S1CDMax of stage-1 STEs (host.cd_table_bits) */
+};
+extern const struct iom_host_drv_ops iom_host_smmuv3_ops;
+
+struct iom_host *iom_host_create(const struct iom_host_cfg *cfg, struct iom_mem *mem,
+				 struct iom_palloc *tables, struct iom_iommu *iommu,
+				 const struct iom_host_drv_ops *ops, void *drv, struct iom_err *err);
+void iom_host_destroy(struct iom_host *h);
+
+int iom_host_domain_create(struct iom_host *h, uint32_t id, uint32_t type, struct iom_err *err);
+int iom_host_domain_free(struct iom_host *h, uint32_t id, struct iom_err *err);
+const struct iom_host_domain *iom_host_domain(const struct iom_host *h, uint32_t id);
+
+int iom_host_attach(struct iom_host *h, uint32_t rid, int64_t pasid, uint32_t dom_id,
+		    uint64_t now_ps, uint64_t *done_ps, struct iom_err *err);
+int iom_host_detach(struct iom_host *h, uint32_t rid, int64_t pasid, uint64_t now_ps,
+		    uint64_t *done_ps, struct iom_err *err);
+
+/* prot: IOM_PROT_R/W/X bits (traces/trace.h values). pgsize 0 = choose like
+ * Linux's iommu_pgsize(): the largest supported size that fits the
+ * alignment of iova and pa and the remaining length. */
+int iom_host_map(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t pa, uint64_t size,
+		 uint32_t prot, uint64_t pgsize, uint64_t now_ps, uint64_t *done_ps,
+		 struct iom_err *err);
+/* Unmap and (strict) invalidate; *done_ps = when the invalidation completed. */
+int iom_host_unmap(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t size,
+		   uint64_t now_ps, uint64_t *done_ps, struct iom_err *err);
+/* An explicit invalidation request. */
+int iom_host_invalidate(struct iom_host *h, const struct iom_inval *inv, uint64_t now_ps,
+			uint64_t *done_ps, struct iom_err *err);
+
+int iom_host_register_stats(struct iom_host *h, struct iom_stats *s, struct iom_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

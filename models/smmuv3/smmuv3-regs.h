@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * smmuv3-regs.h - SMMUv3 architectural field layouts (Arm IHI0070 G.b):
+ * registers (6.3), STE (5.2), CD (5.4), commands (4.x), event records (7.3),
+ * plus the VMSAv8-64 leaf attribute bits the SMMU checks (DDI0487 D8.3).
+ *
+ * One accessor per field; each comment names the spec bits.  Model code
+ * uses only these accessors -- no shifts or masks elsewhere.  Structures are
+ * arrays of little-endian 64-bit words (w[0] = bits [63:0], w[1] =
+ * [127:64], ...), so "STE bits [65:64]" is w[1] bits [1:0].
+ */
+#ifndef IOM_MODELS_SMMUV3_REGS_H
+#define IOM_MODELS_SMMUV3_REGS_H
+
+#include <stdint.h>
+
+static inline uint64_t smmu_fget(uint64_t w, unsigned hi, unsigned lo)
+{
+	return (w >> lo) & (~0ull >> (63 - (hi - lo)));
+}
+
+static inline uint64_t smmu_fset(uint64_t w, unsigned hi, unsigned lo, uint64_t v)
+{
+	uint64_t m = (~0ull >> (63 - (hi - lo))) << lo;
+	return (w & ~m) | ((v << lo) & m);
+}
+
+/* ---- sizes ---- */
+#define SMMU_STE_BYTES 64u
+#define SMMU_STE_WORDS 8u
+#define SMMU_CD_BYTES 64u
+#define SMMU_CD_WORDS 8u
+#define SMMU_CMD_BYTES 16u
+#define SMMU_EVT_BYTES 32u
+
+/* ---- registers (6.3) ---- */
+/* SMMU_CR0: SMMUEN bit 0, EVTQEN bit 2, CMDQEN bit 3 */
+#define SMMU_CR0_SMMUEN (1u << 0)
+#define SMMU_CR0_EVTQEN (1u << 2)
+#define SMMU_CR0_CMDQEN (1u << 3)
+/* SMMU_GBPA.ABORT bit 20: with SMMUEN=0, abort instead of bypass */
+static inline uint32_t smmu_gbpa_abort(uint32_t r) { return (uint32_t)smmu_fget(r, 20, 20); }
+/* SMMU_STRTAB_BASE: ADDR [51:6], RA bit 62 */
+static inline uint64_t smmu_strtab_base_addr(uint64_t r) { return r & (smmu_fget(~0ull, 51, 6) << 6); }
+/* SMMU_STRTAB_BASE_CFG: FMT [17:16] (0 linear, 1 2-level), SPLIT [10:6], LOG2SIZE [5:0] */
+static inline uint32_t smmu_strtab_cfg_fmt(uint32_t r) { return (uint32_t)smmu_fget(r, 17, 16); }
+static inline uint32_t smmu_strtab_cfg_log2size(uint32_t r) { return (uint32_t)smmu_fget(r, 5, 0); }
+static inline uint32_t smmu_strtab_cfg_make(uint32_t fmt, uint32_t log2size)
+{
+	return (uint32_t)smmu_fset(smmu_fset(0, 17, 16, fmt), 5, 0, log2size);
+}
+#define SMMU_STRTAB_FMT_LINEAR 0u
+#define SMMU_STRTAB_FMT_2LVL 1u
+/* SMMU_CMDQ_BASE / SMMU_EVTQ_BASE: ADDR [51:5], LOG2SIZE [4:0], RA/WA bit 62 */
+static inline uint64_t smmu_q_base_addr(uint64_t r) { return r & (smmu_fget(~0ull, 51, 5) << 5); }
+static inline uint32_t smmu_q_base_log2size(uint64_t r) { return (uint32_t)smmu_fget(r, 4, 0); }
+static inline uint64_t smmu_q_base_make(uint64_t addr, uint32_t log2size)
+{
+	return smmu_q_base_addr(addr) | smmu_fset(0, 4, 0, log2size);
+}
+/* Queue PROD/CONS: index [log2size-1:0] and wrap bit [log2size] (3.5.2) */
+static inline uint32_t smmu_q_idx(uint32_t r, uint32_t log2) { return r & ((1u << log2) - 1); }
+static inline uint32_t smmu_q_wrap(uint32_t r, uint32_t log2) { return (r >> log2) & 1u; }
+static inline uint32_t smmu_q_ptr(uint32_t r, uint32_t log2) { return r & ((2u << log2) - 1); }
+static inline uint32_t smmu_q_inc(uint32_t r, uint32_t log2) { return (smmu_q_ptr(r, log2) + 1) & ((2u << log2) - 1); }
+static inline int smmu_q_empty(uint32_t p, uint32_t c, uint32_t log2) { return smmu_q_ptr(p, log2) == smmu_q_ptr(c, log2); }
+static inline int smmu_q_full(uint32_t p, uint32_t c, uint32_t log2)
+{
+	return smmu_q_idx(p, log2) == smmu_q_idx(c, log2) && smmu_q_wrap(p, log2) != smmu_q_wrap(c, log2);
+}
+/* SMMU_CMDQ_CONS.ERR [30:24] */
+static inline uint32_t smmu_cmdq_cons_err(uint32_t r) { return (uint32_t)smmu_fget(r, 30, 24); }
+static inline uint32_t smmu_cmdq_cons_set_err(uint32_t r, uint32_t e) { return (uint32_t)smmu_fset(r, 30, 24, e); }
+#define SMMU_CERROR_NONE 0u
+#define SMMU_CERROR_ILL 1u
+#define SMMU_CERROR_ABT 2u
+#define SMMU_CERROR_ATC_INV_SYNC 3u
+/* SMMU_EVTQ_PROD.OVFLG bit 31; SMMU_EVTQ_CONS.OVACKFLG bit 31 */
+static inline uint32_t smmu_evtq_ovflg(uint32_t r) { return (uint32_t)smmu_fget(r, 31, 31); }
+static inline uint32_t smmu_evtq_set_ovflg(uint32_t r, uint32_t v) { return (uint32_t)smmu_fset(r, 31, 31, v); }
+
+/* ---- STE (5.2) ---- */
+/* V: bit 0 */
+static inline uint64_t smmu_ste_v(const uint64_t *s) { return smmu_fget(s[0], 0, 0); }
+/* Config: [3:1] */
+static inline uint64_t smmu_ste_config(const uint64_t *s) { return smmu_fget(s[0], 3, 1); }
+/* S1Fmt: [5:4] */
+static inline uint64_t smmu_ste_s1fmt(const uint64_t *s) { return smmu_fget(s[0], 5, 4); }
+/* S1ContextPtr: [55:6] (an address, kept in place) */
+static inline uint64_t smmu_ste_s1ctxptr(const uint64_t *s) { return smmu_fget(s[0], 55, 6) << 6; }
+/* S1CDMax: [63:59] */
+static inline uint64_t smmu_ste_s1cdmax(const uint64_t *s) { return smmu_fget(s[0], 63, 59); }
+/* S1DSS: [65:64] = word 1 [1:0] */
+static inline uint64_t smmu_ste_s1dss(const uint64_t *s) { return smmu_fget(s[1], 1, 0); }
+static inline void smmu_ste_set_v(uint64_t *s, uint64_t v) { s[0] = smmu_fset(s[0], 0, 0, v); }
+static inline void smmu_ste_set_config(uint64_t *s, uint64_t v) { s[0] = smmu_fset(s[0], 3, 1, v); }
+static inline void smmu_ste_set_s1fmt(uint64_t *s, uint64_t v) { s[0] = smmu_fset(s[0], 5, 4, v); }
+static inline void smmu_ste_set_s1ctxptr(uint64_t *s, uint64_t pa) { s[0] = smmu_fset(s[0], 55, 6, pa >> 6); }
+static inline void smmu_ste_set_s1cdmax(uint64_t *s, uint64_t v) { s[0] = smmu_fset(s[0], 63, 59, v); }
+static inline void smmu_ste_set_s1dss(uint64_t *s, uint64_t v) { s[1] = smmu_fset(s[1], 1, 0, v); }
+#define SMMU_STE_CFG_ABORT 0u   /* 0b000 */
+#define SMMU_STE_CFG_BYPASS 4u  /* 0b100 */
+#define SMMU_STE_CFG_S1 5u      /* 0b101: S1 translate, S2 bypass */
+#define SMMU_STE_CFG_S2 6u      /* 0b110 */
+#define SMMU_STE_CFG_NESTED 7u  /* 0b111 */
+#define SMMU_S1DSS_TERMINATE 0u
+#define SMMU_S1DSS_BYPASS 1u
+#define SMMU_S1DSS_SSID0 2u
+
+/* ---- CD (5.4) ---- */
+/* T0SZ [5:0] */
+static inline uint64_t smmu_cd_t0sz(const uint64_t *c) { return smmu_fget(c[0], 5, 0); }
+/* TG0 [7:6]: 00 4 KB, 01 64 KB, 10 16 KB */
+static inline uint64_t smmu_cd_tg0(const uint64_t *c) { return smmu_fget(c[0], 7, 6); }
+/* EPD0 bit 14, EPD1 bit 30 */
+static inline uint64_t smmu_cd_epd0(const uint64_t *c) { return smmu_fget(c[0], 14, 14); }
+static inline uint64_t smmu_cd_epd1(const uint64_t *c) { return smmu_fget(c[0], 30, 30); }
+/* V bit 31 */
+static inline uint64_t smmu_cd_v(const uint64_t *c) { return smmu_fget(c[0], 31, 31); }
+/* IPS [34:32] (0=32,1=36,2=40,3=42,4=44,5=48,6=52 bits) */
+static inline uint64_t smmu_cd_ips(const uint64_t *c) { return smmu_fget(c[0], 34, 32); }
+/* AFFD bit 35 */
+static inline uint64_t smmu_cd_affd(const uint64_t *c) { return smmu_fget(c[0], 35, 35); }
+/* AA64 bit 41, HD bit 42, HA bit 43 */
+static inline uint64_t smmu_cd_aa64(const uint64_t *c) { return smmu_fget(c[0], 41, 41); }
+static inline uint64_t smmu_cd_hd(const uint64_t *c) { return smmu_fget(c[0], 42, 42); }
+static inline uint64_t smmu_cd_ha(const uint64_t *c) { return smmu_fget(c[0], 43, 43); }
+/* R bit 45 (record faults), A bit 46 (abort) */
+static inline uint64_t smmu_cd_r(const uint64_t *c) { return smmu_fget(c[0], 45, 45); }
+static inline uint64_t smmu_cd_a(const uint64_t *c) { return smmu_fget(c[0], 46, 46); }
+/* ASID [63:48] */
+static inline uint64_t smmu_cd_asid(const uint64_t *c) { return smmu_fget(c[0], 63, 48); }
+/* TTB0: bits [119:68] = word 1 [55:4], an address kept in place (we use [51:4]) */
+static inline uint64_t smmu_cd_ttb0(const uint64_t *c) { return smmu_fget(c[1], 51, 4) << 4; }
+static inline void smmu_cd_set_t0sz(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 5, 0, v); }
+static inline void smmu_cd_set_tg0(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 7, 6, v); }
+/* IRGN0 [9:8], ORGN0 [11:10], SH0 [13:12] */
+static inline void smmu_cd_set_irgn0(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 9, 8, v); }
+static inline void smmu_cd_set_orgn0(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 11, 10, v); }
+static inline void smmu_cd_set_sh0(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 13, 12, v); }
+static inline void smmu_cd_set_epd0(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 14, 14, v); }
+static inline void smmu_cd_set_epd1(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 30, 30, v); }
+static inline void smmu_cd_set_v(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 31, 31, v); }
+static inline void smmu_cd_set_ips(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 34, 32, v); }
+static inline void smmu_cd_set_affd(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 35, 35, v); }
+static inline void smmu_cd_set_aa64(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 41, 41, v); }
+static inline void smmu_cd_set_ha(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 43, 43, v); }
+static inline void smmu_cd_set_r(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 45, 45, v); }
+static inline void smmu_cd_set_a(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 46, 46, v); }
+static inline void smmu_cd_set_asid(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 63, 48, v); }
+static inline void smmu_cd_set_ttb0(uint64_t *c, uint64_t pa) { c[1] = smmu_fset(c[1], 51, 4, pa >> 4); }
+/* TxSZ limits for the 4 KB granule without LPA2/TTST (DDI0487 D8.2.1). */
+#define SMMU_CD_T0SZ_MIN 16u
+#define SMMU_CD_T0SZ_MAX 39u
+/* IPS encoding -> bits (same as TCR.PS) */
+static inline unsigned smmu_ips_bits(uint64_t ips)
+{
+	static const unsigned bits[8] = {32, 36, 40, 42, 44, 48, 52, 52};
+	return bits[ips & 7];
+}
+
+/* ---- commands (4.1-4.7) ---- */
+/* Common: OP [7:0], SSV bit 11, SSID [31:12], SID [63:32] of word 0 */
+static inline uint32_t smmu_cmd_op(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 7, 0); }
+static inline uint32_t smmu_cmd_ssv(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 11, 11); }
+static inline uint32_t smmu_cmd_ssid(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 31, 12); }
+static inline uint32_t smmu_cmd_sid(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 63, 32); }
+/* CFGI: Leaf word 1 bit 0; CFGI_STE_RANGE Range word 1 [4:0] (31 = all) */
+static inline uint32_t smmu_cmd_leaf(const uint64_t *c) { return (uint32_t)smmu_fget(c[1], 0, 0); }
+static inline uint32_t smmu_cmd_range(const uint64_t *c) { return (uint32_t)smmu_fget(c[1], 4, 0); }
+/* TLBI: VMID word 0 [47:32], ASID word 0 [63:48], Address word 1 [63:12] */
+static inline uint32_t smmu_cmd_vmid(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 47, 32); }
+static inline uint32_t smmu_cmd_asid(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 63, 48); }
+static inline uint64_t smmu_cmd_addr(const uint64_t *c) { return smmu_fget(c[1], 63, 12) << 12; }
+/* CMD_SYNC: CS [13:12] */
+static inline uint32_t smmu_cmd_sync_cs(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 13, 12); }
+static inline void smmu_cmd_set_op(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 7, 0, v); }
+static inline void smmu_cmd_set_ssv(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 11, 11, v); }
+static inline void smmu_cmd_set_ssid(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 31, 12, v); }
+static inline void smmu_cmd_set_sid(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 63, 32, v); }
+static inline void smmu_cmd_set_leaf(uint64_t *c, uint32_t v) { c[1] = smmu_fset(c[1], 0, 0, v); }
+static inline void smmu_cmd_set_range(uint64_t *c, uint32_t v) { c[1] = smmu_fset(c[1], 4, 0, v); }
+static inline void smmu_cmd_set_vmid(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 47, 32, v); }
+static inline void smmu_cmd_set_asid(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 63, 48, v); }
+static inline void smmu_cmd_set_addr(uint64_t *c, uint64_t va) { c[1] = smmu_fset(c[1], 63, 12, va >> 12); }
+static inline void smmu_cmd_set_sync_cs(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 13, 12, v); }
+
+enum smmu_cmd_opcode {
+	SMMU_CMD_PREFETCH_CONFIG = 0x01,
+	SMMU_CMD_PREFETCH_ADDR = 0x02,
+	SMMU_CMD_CFGI_STE = 0x03,
+	SMMU_CMD_CFGI_STE_RANGE = 0x04, /* Range = 31: CMD_CFGI_ALL */
+	SMMU_CMD_CFGI_CD = 0x05,
+	SMMU_CMD_CFGI_CD_ALL = 0x06,
+	SMMU_CMD_CFGI_VMS_PIDM = 0x07,
+	SMMU_CMD_TLBI_NH_ALL = 0x10,
+	SMMU_CMD_TLBI_NH_ASID = 0x11,
+	SMMU_CMD_TLBI_NH_VA = 0x12,
+	SMMU_CMD_TLBI_NH_VAA = 0x13,
+	SMMU_CMD_TLBI_EL3_ALL = 0x18,
+	SMMU_CMD_TLBI_EL3_VA = 0x1A,
+	SMMU_CMD_TLBI_EL2_ALL = 0x20,
+	SMMU_CMD_TLBI_EL2_ASID = 0x21,
+	SMMU_CMD_TLBI_EL2_VA = 0x22,
+	SMMU_CMD_TLBI_EL2_VAA = 0x23,
+	SMMU_CMD_TLBI_S12_VMALL = 0x28,
+	SMMU_CMD_TLBI_S2_IPA = 0x2A,
+	SMMU_CMD_TLBI_NSNH_ALL = 0x30,
+	SMMU_CMD_ATC_INV = 0x40,
+	SMMU_CMD_PRI_RESP = 0x41,
+	SMMU_CMD_RESUME = 0x44,
+	SMMU_CMD_STALL_TERM = 0x45,
+	SMMU_CMD_SYNC = 0x46,
+	SMMU_CMD_TLBI_SNH_ALL = 0x60,
+	SMMU_CMD_DPTI_ALL = 0x70,
+	SMMU_CMD_DPTI_PA = 0x73,
+};
+#define SMMU_CFGI_RANGE_ALL 31u
+
+/* ---- event records (7.3) ---- */
+/* word 0: EventID [7:0], SSV bit 11, SSID [31:12], SID [63:32] */
+static inline uint32_t smmu_evt_id(const uint64_t *e) { return (uint32_t)smmu_fget(e[0], 7, 0); }
+static inline uint32_t smmu_evt_ssv(const uint64_t *e) { return (uint32_t)smmu_fget(e[0], 11, 11); }
+static inline uint32_t smmu_evt_ssid(const uint64_t *e) { return (uint32_t)smmu_fget(e[0], 31, 12); }
+static inline uint32_t smmu_evt_sid(const uint64_t *e) { return (uint32_t)smmu_fget(e[0], 63, 32); }
+static inline void smmu_evt_set_id(uint64_t *e, uint32_t v) { e[0] = smmu_fset(e[0], 7, 0, v); }
+static inline void smmu_evt_set_ssv(uint64_t *e, uint32_t v) { e[0] = smmu_fset(e[0], 11, 11, v); }
+static inline void smmu_evt_set_ssid(uint64_t *e, uint32_t v) { e[0] = smmu_fset(e[0], 31, 12, v); }
+static inline void smmu_evt_set_sid(uint64_t *e, uint32_t v) { e[0] = smmu_fset(e[0], 63, 32, v); }
+/* word 1: PnU bit 33, InD bit 34, RnW bit 35, S2 bit 39, CLASS [41:40] */
+static inline void smmu_evt_set_pnu(uint64_t *e, uint32_t v) { e[1] = smmu_fset(e[1], 33, 33, v); }
+static inline void smmu_evt_set_ind(uint64_t *e, uint32_t v) { e[1] = smmu_fset(e[1], 34, 34, v); }
+static inline void smmu_evt_set_rnw(uint64_t *e, uint32_t v) { e[1] = smmu_fset(e[1], 35, 35, v); }
+static inline void smmu_evt_set_s2(uint64_t *e, uint32_t v) { e[1] = smmu_fset(e[1], 39, 39, v); }
+static inline void smmu_evt_set_class(uint64_t *e, uint32_t v) { e[1] = smmu_fset(e[1], 41, 40, v); }
+static inline uint32_t smmu_evt_rnw(const uint64_t *e) { return (uint32_t)smmu_fget(e[1], 35, 35); }
+static inline uint32_t smmu_evt_class(const uint64_t *e) { return (uint32_t)smmu_fget(e[1], 41, 40); }
+/* word 2: InputAddr [63:0]; word 3: FetchAddr [51:3] (F_WALK_EABT) / IPA */
+static inline void smmu_evt_set_input_addr(uint64_t *e, uint64_t a) { e[2] = a; }
+static inline void smmu_evt_set_fetch_addr(uint64_t *e, uint64_t pa) { e[3] = smmu_fset(0, 51, 3, pa >> 3); }
+#define SMMU_EVT_CLASS_CD 0u
+#define SMMU_EVT_CLASS_TT 1u
+#define SMMU_EVT_CLASS_IN 2u
+
+enum smmu_event_id {
+	SMMU_EVT_F_UUT = 0x01,
+	SMMU_EVT_C_BAD_STREAMID = 0x02,
+	SMMU_EVT_F_STE_FETCH = 0x03,
+	SMMU_EVT_C_BAD_STE = 0x04,
+	SMMU_EVT_F_BAD_ATS_TREQ = 0x05,
+	SMMU_EVT_F_STREAM_DISABLED = 0x06,
+	SMMU_EVT_F_TRANSL_FORBIDDEN = 0x07,
+	SMMU_EVT_C_BAD_SUBSTREAMID = 0x08,
+	SMMU_EVT_F_CD_FETCH = 0x09,
+	SMMU_EVT_C_BAD_CD = 0x0A,
+	SMMU_EVT_F_WALK_EABT = 0x0B,
+	SMMU_EVT_F_TRANSLATION = 0x10,
+	SMMU_EVT_F_ADDR_SIZE = 0x11,
+	SMMU_EVT_F_ACCESS = 0x12,
+	SMMU_EVT_F_PERMISSION = 0x13,
+	SMMU_EVT_F_TLB_CONFLICT = 0x20,
+	SMMU_EVT_F_CFG_CONFLICT = 0x21,
+};
+
+/* ---- VMSAv8-64 stage-1 leaf attributes the SMMU checks (DDI0487 D8.3) ---- */
+/* AP[1] bit 6: unprivileged access; AP[2] bit 7: read-only */
+static inline uint64_t smmu_pte_ap1(uint64_t d) { return smmu_fget(d, 6, 6); }
+static inline uint64_t smmu_pte_ap2(uint64_t d) { return smmu_fget(d, 7, 7); }
+/* AF bit 10, nG bit 11 */
+static inline uint64_t smmu_pte_af(uint64_t d) { return smmu_fget(d, 10, 10); }
+static inline uint64_t smmu_pte_ng(uint64_t d) { return smmu_fget(d, 11, 11); }
+/* PXN bit 53, UXN bit 54 */
+static inline uint64_t smmu_pte_pxn(uint64_t d) { return smmu_fget(d, 53, 53); }
+static inline uint64_t smmu_pte_uxn(uint64_t d) { return smmu_fget(d, 54, 54); }
+/* Table descriptor: next-level table address [47:12] */
+static inline uint64_t smmu_pte_table_addr(uint64_t d) { return smmu_fget(d, 47, 12) << 12; }
+
+#endif

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * smmuv3_stats.c - registration of the SMMUv3 model's counters, histograms
+ * and caches with the stats registry (names "<prefix>.<counter>").
+ * The model only increments plain fields of struct iom_smmu_stats; this
+ * file gives them names, units and descriptions. No timing here.
+ */
+#include "smmuv3-internal.h"
+#include "smmuv3-regs.h"
+
+#include <stdio.h>
+
+struct smmu_ctr {
+	const char *name, *unit, *desc;
+	size_t off;
+};
+
+#define SMMU_CTR(f, u, d) { #f, u, d, offsetof(struct iom_smmu_stats, f) }
+static const struct smmu_ctr smmu_ctrs[] = {
+	SMMU_CTR(translations, "txns", "transactions presented"),
+	SMMU_CTR(bypassed, "txns", "transactions bypassed (STE, S1DSS or SMMUEN=0)"),
+	SMMU_CTR(aborted, "txns", "transactions aborted without an event (STE abort, GBPA)"),
+	SMMU_CTR(tlb_hits, "txns", "translations served by the TLB"),
+	SMMU_CTR(walks, "walks", "stage-1 table walks"),
+	SMMU_CTR(walk_reads, "reads", "descriptor reads by walks"),
+	SMMU_CTR(cfg_reads, "reads", "STE/CD fetches from memory"),
+	SMMU_CTR(faults, "txns", "transactions terminated with an event ID"),
+	SMMU_CTR(commands, "cmds", "commands executed"),
+	SMMU_CTR(cmd_illegal, "cmds", "illegal commands (CERROR_ILL)"),
+	SMMU_CTR(syncs, "cmds", "CMD_SYNC executed"),
+	SMMU_CTR(tlbi_dropped, "entries", "TLB entries dropped by invalidation commands"),
+	SMMU_CTR(walk_cache_dropped, "entries", "walk-cache entries dropped by commands"),
+	SMMU_CTR(cfg_dropped, "entries", "config-cache entries dropped by commands"),
+	SMMU_CTR(events_written, "records", "event records written to the event queue"),
+	SMMU_CTR(evtq_overflow, "records", "event records lost to a full event queue"),
+	SMMU_CTR(events_disabled, "records", "event records dropped with EVTQEN=0"),
+};
+
+static const struct { uint32_t op; const char *name; } smmu_cmd_names[] = {
+	{ SMMU_CMD_PREFETCH_CONFIG, "PREFETCH_CONFIG" }, { SMMU_CMD_PREFETCH_ADDR, "PREFETCH_ADDR" },
+	{ SMMU_CMD_CFGI_STE, "CFGI_STE" }, { SMMU_CMD_CFGI_STE_RANGE, "CFGI_STE_RANGE" },
+	{ SMMU_CMD_CFGI_CD, "CFGI_CD" }, { SMMU_CMD_CFGI_CD_ALL, "CFGI_CD_ALL" },
+	{ SMMU_CMD_TLBI_NH_ALL, "TLBI_NH_ALL" }, { SMMU_CMD_TLBI_NH_ASID, "TLBI_NH_ASID" },
+	{ SMMU_CMD_TLBI_NH_VA, "TLBI_NH_VA" }, { SMMU_CMD_TLBI_NH_VAA, "TLBI_NH_VAA" },
+	{ SMMU_CMD_TLBI_NSNH_ALL, "TLBI_NSNH_ALL" }, { SMMU_CMD_SYNC, "SYNC" },
+};
+
+static int smmu_reg(struct iom_stats *st, const char *prefix, const char *name, const char *unit,
+		    const char *desc, const uint64_t *v, struct iom_err *err)
+{
+	char n[160];
+	snprintf(n, sizeof(n), "%s.%s", prefix, name);
+	return iom_stats_counter(st, n, unit, desc, v, err);
+}
+
+static int smmu_reg_counters(struct iom_smmu *s, struct iom_stats *st, const char *prefix,
+			     struct iom_err *err)
+{
+	int rc = 0;
+	for (size_t i = 0; !rc && i < IOM_ARRAY_SIZE(smmu_ctrs); i++)
+		rc = smmu_reg(st, prefix, smmu_ctrs[i].name, smmu_ctrs[i].unit, smmu_ctrs[i].desc,
+			      (const uint64_t *)((const char *)&s->st + smmu_ctrs[i].off), err);
+	for (unsigned l = 0; !rc && l < 4; l++) {
+		char n[32];
+		snprintf(n, sizeof(n), "walk_reads_l%u", l);
+		rc = smmu_reg(st, prefix, n, "reads", "descriptor reads at this level",
+			      &s->st.walk_reads_level[l], err);
+	}
+	for (uint32_t id = 0; !rc && id < 256; id++) {
+		char n[48];
+		if (!iom_smmu_event_name(id))
+			continue;
+		snprintf(n, sizeof(n), "fault.%s", iom_smmu_event_name(id));
+		rc = smmu_reg(st, prefix, n, "txns", "transactions terminated with this event",
+			      &s->st.fault_by_id[id], err);
+	}
+	for (size_t i = 0; !rc && i < IOM_ARRAY_SIZE(smmu_cmd_names); i++) {
+		char n[48];
+		snprintf(n, sizeof(n), "cmd.%s", smmu_cmd_names[i].name);
+		rc = smmu_reg(st, prefix, n, "cmds", "commands of this opcode executed",
+			      &s->st.cmd_by_op[smmu_cmd_names[i].op], err);
+	}
+	if (!rc)
+		rc = smmu_reg(st, prefix, "walk_slot_wait_ps", "ps", "time walks waited for a slot",
+			      &s->walk_slots.wait_ps, err);
+	return rc;
+}
+
+static int smmu_reg_hists(struct iom_smmu *s, struct iom_stats *st, const char *prefix,
+			  struct iom_err *err)
+{
+	char n[160];
+	int rc;
+	snprintf(n, sizeof(n), "%s.hit_latency_ps", prefix);
+	rc = iom_stats_histogram(st, n, "ps", "translation latency, TLB hit", &s->st.hit_latency_ps,
+				 err);
+	snprintf(n, sizeof(n), "%s.miss_latency_ps", prefix);
+	if (!rc)
+		rc = iom_stats_histogram(st, n, "ps", "translation latency, TLB miss (walk)",
+					 &s->st.miss_latency_ps, err);
+	snprintf(n, sizeof(n), "%s.walk_latency_ps", prefix);
+	if (!rc)
+		rc = iom_stats_histogram(st, n, "ps", "table-walk latency (slot held)",
+					 &s->st.walk_latency_ps, err);
+	return rc;
+}
+
+int iom_smmu_register_stats(struct iom_smmu *s, struct iom_stats *st, const char *prefix,
+			    struct iom_err *err)
+{
+	char n[160];
+	int rc = smmu_reg_counters(s, st, prefix, err);
+	if (!rc)
+		rc = smmu_reg_hists(s, st, prefix, err);
+	snprintf(n, sizeof(n), "%s.tlb", prefix);
+	if (!rc)
+		rc = iom_cache_register_stats(s->tlb, st, n, err);
+	snprintf(n, sizeof(n), "%s.walk_cache", prefix);
+	if (!rc)
+		rc = iom_cache_register_stats(s->wc, st, n, err);
+	snprintf(n, sizeof(n), "%s.config_cache", prefix);
+	if (!rc)
+		rc = iom_cache_register_stats(s->cfgc, st, n, err);
+	return rc;
+}

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * replay.c - the replay driver: trace records in, model calls out.
+ *
+ * One record at a time, in trace order (times are non-decreasing, the
+ * reader enforces it).  A DMA goes to its device's DMA engine, which cuts it
+ * into TLPs, has each translated by the IOMMU and then accesses memory (see
+ * models/device/device.c).  Control records go to the host model, which
+ * writes tables into memory and issues commands to the IOMMU.  Host errors a
+ * kernel would return (-EEXIST for a map over a mapping, ...) make the
+ * record "rejected" with a reason; they are counted and the first few are
+ * printed.  Record kinds whose models arrive in later issues stop the run
+ * with a "not implemented" error -- never a silent skip.
+ *
+ * Time: timed devices issue at the record's time; the host acts at the
+ * record's time.  In closed-loop mode record times are ignored and the
+ * replay clock follows the devices.
+ */
+#include "replay-int.h"
+
+#include "config.h"
+#include "trace.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const reject_names[IOM_REJ_MAX] = {
+	"no_domain", "exists", "not_mapped", "not_attached", "busy", "invalid", "range",
+};
+
+const char *iom_reject_reason_name(unsigned r)
+{
+	return r < IOM_REJ_MAX ? reject_names[r] : "?";
+}
+
+static unsigned replay_reason(int code)
+{
+	switch (-code) {
+	case IOM_ENOENT: return IOM_REJ_NO_DOMAIN;
+	case IOM_EEXIST: return IOM_REJ_EXISTS;
+	case IOM_EBUSY: return IOM_REJ_BUSY;
+	case IOM_ERANGE: return IOM_REJ_RANGE;
+	default: return IOM_REJ_INVALID;
+	}
+}
+
+int iom_replay_register_stats(struct iom_system *s, struct iom_err *err)
+{
+	int r = 0;
+	char n[64];
+#define REP_CTR(f, unit, desc)                                                                     \
+	if (!r)                                                                                    \
+	r = iom_stats_counter(s->stats, "replay." #f, unit, desc, &s->f, err)
+	REP_CTR(records, "records", "trace records replayed");
+	REP_CTR(dma_records, "records", "DMA records");
+	REP_CTR(control_records, "records", "control records (domains, attach, map, unmap, inval)");
+	REP_CTR(dma_bytes, "bytes", "bytes moved by DMA");
+	REP_CTR(rejected, "records", "records the host rejected (counted by reason below)");
+	REP_CTR(sim_end_ps, "ps", "simulated time when the last DMA completed");
+#undef REP_CTR
+	for (unsigned i = 0; i < IOM_REJ_MAX && !r; i++) {
+		snprintf(n, sizeof(n), "replay.rejected.%s", reject_names[i]);
+		r = iom_stats_counter(s->stats, n, "records", "records rejected for this reason",
+				      &s->rejected_by[i], err);
+	}
+	return r;
+}
+
+static int64_t rec_pasid(const struct iom_rec *r)
+{
+	return (r->present & IOM_F_PASID) ? (int64_t)r->pasid : -1;
+}
+
+static int replay_dma(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
+		      struct iom_err *err)
+{
+	struct iom_device *d = iom_system_device(s, rec->dev, err);
+	if (!d)
+		return -err->code;
+	struct iom_dma_result dr;
+	uint32_t fl = ((rec->flags & IOM_RF_PRIV) ? IOM_TXN_PRIV : 0) |
+		      ((rec->flags & IOM_RF_EXEC) ? IOM_TXN_EXEC : 0);
+	if (rec->at != IOM_AT_UNTRANSLATED)
+		return iom_err_set(err, IOM_ENOTSUP,
+				   "dma with at=%s: ATS is not implemented yet (untranslated DMA only)",
+				   rec->at == IOM_AT_TREQ ? "treq" : "t");
+	int r = iom_device_dma(d, now, rec_pasid(rec), rec->iova, rec->size,
+			       rec->dir == IOM_DIR_WRITE, fl, &dr, err);
+	if (r)
+		return r;
+	s->dma_records++;
+	s->dma_bytes += rec->size;
+	if (dr.done_ps > s->sim_end_ps)
+		s->sim_end_ps = dr.done_ps;
+	return 0;
+}
+
+static int replay_inval(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
+			uint64_t *done, struct iom_err *err)
+{
+	struct iom_inval inv = {.rid = rec->dev, .pasid = rec->pasid};
+	const struct iom_host_domain *d = NULL;
+	if (rec->op == IOM_OP_DOMAIN || rec->op == IOM_OP_RANGE) {
+		d = iom_host_domain(s->host, rec->domain);
+		if (!d)
+			return iom_err_set(err, IOM_ENOENT, "domain %u does not exist", rec->domain);
+		inv.tag = d->tag;
+	}
+	switch (rec->op) {
+	case IOM_OP_ALL: inv.scope = IOM_INVAL_ALL; break;
+	case IOM_OP_DOMAIN: inv.scope = IOM_INVAL_DOMAIN; break;
+	case IOM_OP_RANGE:
+		inv.scope = IOM_INVAL_RANGE;
+		inv.iova = rec->iova & ~4095ull;
+		inv.size = ((rec->iova + rec->size + 4095) & ~4095ull) - inv.iova;
+		inv.granule = 4096;
+		break;
+	case IOM_OP_DEV: inv.scope = IOM_INVAL_DEV_CFG; break;
+	default: inv.scope = IOM_INVAL_PASID_CFG; break;
+	}
+	return iom_host_invalidate(s->host, &inv, now, done, err);
+}
+
+/* Control records: 0 = applied, <0 = host rejected it (err says why). */
+static int replay_control(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
+			  struct iom_err *err)
+{
+	uint64_t done = now;
+	switch (rec->kind) {
+	case IOM_REC_DOMAIN:
+		if (rec->op == IOM_OP_CREATE)
+			return iom_host_domain_create(s->host, rec->domain, rec->type, err);
+		return iom_host_domain_free(s->host, rec->domain, err);
+	case IOM_REC_ATTACH:
+		return iom_host_attach(s->host, rec->dev, rec_pasid(rec), rec->domain, now, &done, err);
+	case IOM_REC_DETACH:
+		return iom_host_detach(s->host, rec->dev, rec_pasid(rec), now, &done, err);
+	case IOM_REC_MAP:
+		return iom_host_map(s->host, rec->domain, rec->iova, rec->pa, rec->size, rec->prot,
+				    rec->pgsize, now, &done, err);
+	case IOM_REC_UNMAP:
+		return iom_host_unmap(s->host, rec->domain, rec->iova, rec->size, now, &done, err);
+	case IOM_REC_INVAL:
+		return replay_inval(s, rec, now, &done, err);
+	default:
+		return 0;
+	}
+}
+
+/* Kinds whose models are built by later issues. */
+static bool replay_kind_unimplemented(unsigned kind)
+{
+	switch (kind) {
+	case IOM_REC_BIND: case IOM_REC_UNBIND: case IOM_REC_PMAP: case IOM_REC_PUNMAP:
+	case IOM_REC_DIRTY: case IOM_REC_HARVEST: case IOM_REC_RESV:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static double replay_wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void replay_progress(const struct iom_replay_result *res, double t0, long trace_bytes,
+			    long pos_hint, FILE *f)
+{
+	double el = replay_wall_now() - t0;
+	double rate = el > 0 ? res->records / el : 0;
+	if (trace_bytes > 0 && pos_hint > 0) {
+		double frac = (double)pos_hint / trace_bytes;
+		double eta = frac > 0 ? el / frac - el : 0;
+		fprintf(f, "\r%llu records  %.2f M rec/s  %3.0f%%  ETA %.0f s   ",
+			(unsigned long long)res->records, rate / 1e6, frac * 100, eta);
+	} else {
+		fprintf(f, "\r%llu records  %.2f M rec/s  ", (unsigned long long)res->records,
+			rate / 1e6);
+	}
+	fflush(f);
+}
+
+static void replay_phase(struct iom_system *s, const struct iom_rec *rec,
+			 struct iom_replay_result *res)
+{
+	if (rec->op == IOM_OP_ROI) {
+		iom_stats_snap_free(s->roi_start);
+		s->roi_start = iom_stats_snapshot(s->stats);
+		res->has_roi = true;
+		res->roi_start_ps = rec->time_ps;
+	} else if (rec->op == IOM_OP_END && s->roi_start && !s->roi_end) {
+		s->roi_end = iom_stats_snapshot(s->stats);
+	}
+}
+
+int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
+		   struct iom_replay_result *res, struct iom_err *err)
+{
+	memset(res, 0, sizeof(*res));
+	struct iom_trace_reader_opts ro = {.threaded = true, .skip_bad = o->skip_bad};
+	struct iom_trace_reader *rd = iom_trace_open(o->trace_path, &ro, err);
+	if (!rd)
+		return -err->code;
+	res->trace_encoding = iom_trace_encoding(rd);
+	double t0 = replay_wall_now(), next_progress = t0 + 0.5;
+	bool closed = s->dev_cfg.mode == IOM_DEV_CLOSED_LOOP;
+	uint64_t now = 0;
+	unsigned warned = 0;
+	struct iom_rec rec;
+	int r;
+	while ((r = iom_trace_next(rd, &rec, err)) == 1) {
+		if (!res->records)
+			res->first_ps = rec.time_ps;
+		now = closed ? IOM_MAX(now, s->sim_end_ps) : rec.time_ps;
+		res->records++;
+		s->records++;
+		if (replay_kind_unimplemented(rec.kind)) {
+			r = iom_err_set(err, IOM_ENOTSUP,
+					"%s: record kind '%s' is not implemented by this build yet",
+					iom_trace_where(rd), iom_rec_kind_name(rec.kind));
+			break;
+		}
+		if (rec.kind == IOM_REC_DMA) {
+			r = replay_dma(s, &rec, now, err);
+			if (r) {
+				iom_err_prefix(err, "%s", iom_trace_where(rd));
+				break;
+			}
+			continue;
+		}
+		if (rec.kind == IOM_REC_PHASE) {
+			res->phase_records++;
+			replay_phase(s, &rec, res);
+			continue;
+		}
+		s->control_records++;
+		r = replay_control(s, &rec, now, err);
+		if (r == -IOM_ENOTSUP || r == -IOM_ENOMEM || r == -IOM_EIO) {
+			iom_err_prefix(err, "%s", iom_trace_where(rd));
+			break;
+		}
+		if (r) {
+			unsigned why = replay_reason(r);
+			if (rec.kind == IOM_REC_UNMAP && why == IOM_REJ_NO_DOMAIN &&
+			    iom_host_domain(s->host, rec.domain))
+				why = IOM_REJ_NOT_MAPPED;
+			if (rec.kind == IOM_REC_DETACH && why == IOM_REJ_NO_DOMAIN)
+				why = IOM_REJ_NOT_ATTACHED;
+			s->rejected++;
+			s->rejected_by[why]++;
+			if (o->warn && warned++ < 10)
+				fprintf(o->warn, "iommusim: %s: rejected %s: %s\n", iom_trace_where(rd),
+					iom_rec_kind_name(rec.kind), err->msg);
+			r = 0;
+		}
+		if (o->max_records && res->records >= o->max_records)
+			break;
+		if (o->progress && (res->records & 0xffff) == 0 && replay_wall_now() > next_progress) {
+			replay_progress(res, t0, 0, 0, stderr);
+			next_progress = replay_wall_now() + 0.5;
+		}
+	}
+	if (o->progress)
+		fprintf(stderr, "\r%60s\r", "");
+	res->malformed_skipped = iom_trace_skipped(rd);
+	iom_trace_close(rd);
+	if (r < 0)
+		return r;
+	if (s->roi_start && !s->roi_end)
+		s->roi_end = iom_stats_snapshot(s->stats);
+	res->dma_records = s->dma_records;
+	res->control_records = s->control_records;
+	res->rejected = s->rejected;
+	memcpy(res->rejected_by, s->rejected_by, sizeof(res->rejected_by));
+	res->end_ps = IOM_MAX(s->sim_end_ps, now);
+	res->wall_s = replay_wall_now() - t0;
+	return 0;
+}

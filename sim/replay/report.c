@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * report.c - what a replay prints: the human summary and the JSON result.
+ *
+ * Both read the stats registry by name, from the region-of-interest
+ * snapshot difference when the trace marked one (phase op=roi), else from
+ * the live values, so the summary and the JSON always agree.
+ */
+#include "replay-int.h"
+
+#include "config.h"
+#include "trace.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#define RESULT_SCHEMA_VERSION 1
+
+struct report {
+	struct iom_system *s;
+	struct iom_stats_snap *snap; /* ROI difference or NULL (live) */
+	char iommu[32];
+};
+
+static double rep_get(const struct report *r, const char *fmt, const char *a)
+{
+	char n[128];
+	double v = 0;
+	snprintf(n, sizeof(n), fmt, a);
+	iom_stats_get(r->s->stats, r->snap, n, &v);
+	return v;
+}
+
+static struct iom_hist rep_hist(const struct report *r, const char *fmt, const char *a)
+{
+	char n[128];
+	struct iom_hist h;
+	iom_hist_init(&h);
+	snprintf(n, sizeof(n), fmt, a);
+	iom_stats_get_hist(r->s->stats, r->snap, n, &h);
+	return h;
+}
+
+/* Sum a counter over every device ("dev.*.<field>"). */
+static double rep_dev_sum(const struct report *r, const char *field)
+{
+	double sum = 0;
+	uint64_t k, v;
+	for (size_t it = 0; iom_u64map_next(&r->s->devices, &it, &k, &v);) {
+		const struct iom_device *d = (const struct iom_device *)(uintptr_t)v;
+		char n[128];
+		double x = 0;
+		snprintf(n, sizeof(n), "%s.%s", d->name, field);
+		iom_stats_get(r->s->stats, r->snap, n, &x);
+		sum += x;
+	}
+	return sum;
+}
+
+static void rep_time(FILE *f, double ps)
+{
+	if (ps >= 1e12)
+		fprintf(f, "%.3f s", ps / 1e12);
+	else if (ps >= 1e9)
+		fprintf(f, "%.3f ms", ps / 1e9);
+	else if (ps >= 1e6)
+		fprintf(f, "%.3f us", ps / 1e6);
+	else
+		fprintf(f, "%.1f ns", ps / 1e3);
+}
+
+static void rep_hist_line(FILE *f, const char *label, const struct iom_hist *h)
+{
+	fprintf(f, "%s", label);
+	if (!h->count) {
+		fprintf(f, "none\n");
+		return;
+	}
+	fprintf(f, "%llu, mean ", (unsigned long long)h->count);
+	rep_time(f, (double)h->sum / h->count);
+	fprintf(f, ", p50 ");
+	rep_time(f, (double)iom_hist_percentile(h, 50));
+	fprintf(f, ", p99 ");
+	rep_time(f, (double)iom_hist_percentile(h, 99));
+	fprintf(f, ", max ");
+	rep_time(f, (double)h->max);
+	fputc('\n', f);
+}
+
+static void rep_caches(FILE *f, const struct report *r)
+{
+	static const char *const caches[] = {"tlb", "walk_cache", "config_cache"};
+	fprintf(f, "caches       ");
+	for (size_t i = 0; i < IOM_ARRAY_SIZE(caches); i++) {
+		char fmt[64];
+		snprintf(fmt, sizeof(fmt), "%%s.%s.lookups", caches[i]);
+		double look = rep_get(r, fmt, r->iommu);
+		snprintf(fmt, sizeof(fmt), "%%s.%s.hits", caches[i]);
+		double hits = rep_get(r, fmt, r->iommu);
+		fprintf(f, "%s%s %.1f %% of %.0f", i ? ", " : "", caches[i],
+			look ? 100.0 * hits / look : 0.0, look);
+	}
+	fprintf(f, " (hit rate of lookups)\n");
+}
+
+static void rep_faults(FILE *f, const struct report *r)
+{
+	fprintf(f, "faults       ");
+	int any = 0;
+	for (uint32_t id = 0; id < 256; id++) {
+		const char *name = iom_smmu_event_name(id);
+		if (!name)
+			continue;
+		char fmt[96];
+		snprintf(fmt, sizeof(fmt), "%%s.fault.%s", name);
+		double v = rep_get(r, fmt, r->iommu);
+		if (v)
+			fprintf(f, "%s%s %.0f", any++ ? ", " : "", name, v);
+	}
+	fprintf(f, "%s\n", any ? "" : "none");
+}
+
+void iom_replay_print_summary(struct iom_system *s, const struct iom_replay_result *res,
+			      const char *trace_path, FILE *f)
+{
+	struct report r = {.s = s};
+	snprintf(r.iommu, sizeof(r.iommu), "%s", s->iommu.name);
+	if (s->roi_start && s->roi_end)
+		r.snap = iom_stats_snap_sub(s->roi_end, s->roi_start);
+	fprintf(f, "iommusim %s: replay of %s (%s) on the %s system\n", IOM_VERSION_STRING,
+		trace_path, res->trace_encoding == IOM_TRACE_BINARY ? "binary" : "text",
+		s->iommu.ops->kind);
+	if (r.snap) {
+		fprintf(f, "             figures below cover the region of interest from ");
+		rep_time(f, (double)res->roi_start_ps);
+		fprintf(f, " (warm-up excluded)\n");
+	}
+	fprintf(f, "records      %llu replayed: %llu DMA, %llu control, %llu phase; %llu rejected",
+		(unsigned long long)res->records, (unsigned long long)res->dma_records,
+		(unsigned long long)res->control_records, (unsigned long long)res->phase_records,
+		(unsigned long long)res->rejected);
+	for (unsigned i = 0; i < IOM_REJ_MAX; i++)
+		if (res->rejected_by[i])
+			fprintf(f, " %s=%llu", iom_reject_reason_name(i),
+				(unsigned long long)res->rejected_by[i]);
+	if (res->malformed_skipped)
+		fprintf(f, "; %llu malformed skipped", (unsigned long long)res->malformed_skipped);
+	fputc('\n', f);
+	double span = (double)(res->end_ps - (r.snap ? res->roi_start_ps : res->first_ps));
+	double bytes = rep_dev_sum(&r, "bytes");
+	fprintf(f, "DMA          %.0f DMAs, %.0f bytes in %.0f TLPs; %.0f TLPs faulted\n",
+		rep_dev_sum(&r, "dmas"), bytes, rep_dev_sum(&r, "tlps"),
+		rep_dev_sum(&r, "faulted_tlps"));
+	fprintf(f, "time         ");
+	rep_time(f, span);
+	fprintf(f, " simulated; DMA throughput %.3f GB/s\n", span > 0 ? bytes / (span / 1e12) / 1e9 : 0);
+	fprintf(f, "translations %.0f (%.0f bypassed)\n", rep_get(&r, "%s.translations", r.iommu),
+		rep_get(&r, "%s.bypassed", r.iommu));
+	rep_caches(f, &r);
+	fprintf(f, "walks        %.0f walks, %.0f descriptor reads (L0 %.0f, L1 %.0f, L2 %.0f, L3 %.0f),"
+		   " %.0f config reads\n",
+		rep_get(&r, "%s.walks", r.iommu), rep_get(&r, "%s.walk_reads", r.iommu),
+		rep_get(&r, "%s.walk_reads_l0", r.iommu), rep_get(&r, "%s.walk_reads_l1", r.iommu),
+		rep_get(&r, "%s.walk_reads_l2", r.iommu), rep_get(&r, "%s.walk_reads_l3", r.iommu),
+		rep_get(&r, "%s.cfg_reads", r.iommu));
+	struct iom_hist h = rep_hist(&r, "%s.hit_latency_ps", r.iommu);
+	rep_hist_line(f, "hit path     ", &h);
+	h = rep_hist(&r, "%s.miss_latency_ps", r.iommu);
+	rep_hist_line(f, "miss path    ", &h);
+	fprintf(f, "commands     %.0f commands, %.0f syncs; %.0f TLB entries invalidated\n",
+		rep_get(&r, "%s.commands", r.iommu), rep_get(&r, "%s.syncs", r.iommu),
+		rep_get(&r, "%s.tlbi_dropped", r.iommu));
+	h = rep_hist(&r, "%s", "host.unmap_latency");
+	rep_hist_line(f, "unmap wait   ", &h);
+	rep_faults(f, &r);
+	double xl = rep_dev_sum(&r, "tlps");
+	fprintf(f, "speed        %.3f s wall, %.2f M records/s, %.2f M translations/s\n", res->wall_s,
+		res->wall_s > 0 ? res->records / res->wall_s / 1e6 : 0,
+		res->wall_s > 0 ? xl / res->wall_s / 1e6 : 0);
+	iom_stats_snap_free(r.snap);
+}
+
+void *iom_replay_result_json(struct iom_system *s, struct iom_config *cfg,
+			     const struct iom_replay_result *res, const char *trace_path)
+{
+	json_t *doc = json_object();
+	json_object_set_new(doc, "schema", json_string("iommusim-result"));
+	json_object_set_new(doc, "schema_version", json_integer(RESULT_SCHEMA_VERSION));
+	json_object_set_new(doc, "iommusim_version", json_string(IOM_VERSION_STRING));
+	json_t *tr = json_object();
+	json_object_set_new(tr, "path", json_string(trace_path));
+	json_object_set_new(tr, "encoding",
+			    json_string(res->trace_encoding == IOM_TRACE_BINARY ? "binary" : "text"));
+	json_object_set_new(tr, "records", json_integer((json_int_t)res->records));
+	json_object_set_new(tr, "malformed_skipped", json_integer((json_int_t)res->malformed_skipped));
+	json_object_set_new(doc, "trace", tr);
+	json_object_set_new(doc, "config", (json_t *)iom_config_resolved_json(cfg));
+	json_t *sum = json_object();
+	json_object_set_new(sum, "first_ps", json_integer((json_int_t)res->first_ps));
+	json_object_set_new(sum, "end_ps", json_integer((json_int_t)res->end_ps));
+	json_object_set_new(sum, "has_roi", json_boolean(res->has_roi));
+	json_object_set_new(sum, "roi_start_ps", json_integer((json_int_t)res->roi_start_ps));
+	json_object_set_new(doc, "summary", sum);
+	json_object_set_new(doc, "stats", (json_t *)iom_stats_to_json(s->stats, NULL));
+	if (s->roi_start && s->roi_end) {
+		struct iom_stats_snap *d = iom_stats_snap_sub(s->roi_end, s->roi_start);
+		json_object_set_new(doc, "roi_stats", (json_t *)iom_stats_to_json(s->stats, d));
+		iom_stats_snap_free(d);
+	}
+	return doc;
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * system.c - one simulated machine built from the configuration.
+ *
+ * Build order follows the data path: memory, the table/queue pool, the
+ * IOMMU model and its driver, the host software on top of the driver, and
+ * devices on demand.  All parameters come from property tables bound to the
+ * configuration; unknown keys are rejected after every table has bound.
+ */
+#include "replay-int.h"
+
+#include "config.h"
+#include "log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const sys_iommu_names[] = {"smmuv3", "vtd", NULL};
+
+static const struct iom_system_cfg sys_defaults = {
+	.iommu = IOM_SYS_SMMUV3,
+	.seed = 1,
+};
+
+static const struct iom_prop sys_props[] = {
+	IOM_PROP_ENUM_(struct iom_system_cfg, iommu, sys_iommu_names,
+		       "IOMMU model of the root complex (vtd arrives with its own issue)"),
+	IOM_PROP_U64_(struct iom_system_cfg, seed, 0, UINT64_MAX, "",
+		      "seed of every random choice in the run (LLC hits, random replacement)"),
+};
+
+static const struct iom_prop_table sys_table = {
+	.section = "system",
+	.doc = "The simulated machine",
+	.props = sys_props,
+	.nprops = IOM_ARRAY_SIZE(sys_props),
+	.defaults = &sys_defaults,
+	.struct_size = sizeof(struct iom_system_cfg),
+};
+
+const struct iom_prop_table *const *iom_system_prop_tables(size_t *n)
+{
+	static const struct iom_prop_table *tables[16];
+	static size_t count;
+	if (!count) {
+		tables[count++] = &sys_table;
+		tables[count++] = &iom_mem_prop_table;
+		tables[count++] = &iom_host_prop_table;
+		tables[count++] = &iom_device_prop_table;
+		size_t ns;
+		const struct iom_prop_table *const *st = iom_smmu_prop_tables(&ns);
+		for (size_t i = 0; i < ns && count < IOM_ARRAY_SIZE(tables); i++)
+			tables[count++] = st[i];
+	}
+	*n = count;
+	return tables;
+}
+
+static int sys_build_smmu(struct iom_system *s, struct iom_config *cfg, struct iom_err *err)
+{
+	struct iom_smmu_cfg sc;
+	int r = iom_smmu_cfg_bind(cfg, &sc, err);
+	if (r)
+		return r;
+	s->smmu = iom_smmu_create(&sc, s->mem, "smmu0", err);
+	if (!s->smmu)
+		return -err->code;
+	s->smmu_drv = iom_smmu_drv_create(s->smmu, s->mem, s->tables, sc.sid_bits, 8, 8, err);
+	if (!s->smmu_drv)
+		return -err->code;
+	iom_smmu_drv_as_iommu(s->smmu_drv, &s->iommu);
+	s->host_smmu.drv = s->smmu_drv;
+	s->host_smmu.cd_bits = s->host_cfg.cd_table_bits;
+	s->host = iom_host_create(&s->host_cfg, s->mem, s->tables, &s->iommu, &iom_host_smmuv3_ops,
+				  &s->host_smmu, err);
+	return s->host ? 0 : -err->code;
+}
+
+struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
+{
+	struct iom_system *s = calloc(1, sizeof(*s));
+	if (!s) {
+		iom_err_set(err, IOM_ENOMEM, "out of memory");
+		return NULL;
+	}
+	iom_u64map_init(&s->devices);
+	int r = iom_config_bind(cfg, &sys_table, NULL, &s->cfg, err);
+	if (!r)
+		r = iom_config_bind(cfg, &iom_mem_prop_table, NULL, &s->mem_cfg, err);
+	if (!r)
+		r = iom_config_bind(cfg, &iom_host_prop_table, NULL, &s->host_cfg, err);
+	if (!r)
+		r = iom_config_bind(cfg, &iom_device_prop_table, NULL, &s->dev_cfg, err);
+	if (r)
+		goto fail;
+	if (s->cfg.iommu != IOM_SYS_SMMUV3) {
+		r = iom_err_set(err, IOM_ENOTSUP,
+				"system.iommu: '%s' is not implemented yet (only smmuv3)",
+				sys_iommu_names[s->cfg.iommu]);
+		goto fail;
+	}
+	s->mem_cfg.seed ^= s->cfg.seed;
+	s->mem = iom_mem_create(&s->mem_cfg, err);
+	if (!s->mem) {
+		r = -err->code;
+		goto fail;
+	}
+	s->tables = iom_palloc_create(s->mem, s->host_cfg.table_pool_base,
+				      s->host_cfg.table_pool_size, err);
+	if (!s->tables) {
+		r = -err->code;
+		goto fail;
+	}
+	r = sys_build_smmu(s, cfg, err);
+	if (!r)
+		r = iom_config_check_unused(cfg, err);
+	if (r)
+		goto fail;
+	s->stats = iom_stats_create();
+	if (!s->stats) {
+		r = iom_err_set(err, IOM_ENOMEM, "out of memory");
+		goto fail;
+	}
+	r = iom_replay_register_stats(s, err);
+	if (!r)
+		r = s->iommu.ops->register_stats(s->iommu.self, s->stats, s->iommu.name, err);
+	if (!r)
+		r = iom_host_register_stats(s->host, s->stats, err);
+	if (r)
+		goto fail;
+	return s;
+fail:
+	iom_system_destroy(s);
+	return NULL;
+}
+
+struct iom_device *iom_system_device(struct iom_system *s, uint32_t rid, struct iom_err *err)
+{
+	uint64_t v;
+	if (iom_u64map_get(&s->devices, rid, &v))
+		return (struct iom_device *)(uintptr_t)v;
+	struct iom_device *d = calloc(1, sizeof(*d));
+	if (!d) {
+		iom_err_set(err, IOM_ENOMEM, "out of memory");
+		return NULL;
+	}
+	int r = iom_device_init(d, &s->dev_cfg, rid, &s->iommu, s->mem, err);
+	if (!r)
+		r = iom_u64map_put(&s->devices, rid, (uint64_t)(uintptr_t)d);
+	if (!r)
+		r = iom_device_register_stats(d, s->stats, err);
+	if (r) {
+		iom_device_fini(d);
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void iom_system_destroy(struct iom_system *s)
+{
+	if (!s)
+		return;
+	uint64_t k, v;
+	for (size_t it = 0; iom_u64map_next(&s->devices, &it, &k, &v);) {
+		iom_device_fini((struct iom_device *)(uintptr_t)v);
+		free((void *)(uintptr_t)v);
+	}
+	iom_u64map_fini(&s->devices);
+	iom_host_destroy(s->host);
+	if (s->iommu.ops)
+		s->iommu.ops->destroy(s->iommu.self);
+	iom_palloc_destroy(s->tables);
+	iom_mem_destroy(s->mem);
+	iom_stats_snap_free(s->roi_start);
+	iom_stats_snap_free(s->roi_end);
+	iom_stats_destroy(s->stats);
+	free(s);
+}
+
+struct iom_stats *iom_system_stats(struct iom_system *s)
+{
+	return s->stats;
+}

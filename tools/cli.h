@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cli.h - shared pieces of the iommusim subcommands. */
+#ifndef IOM_TOOLS_CLI_H
+#define IOM_TOOLS_CLI_H
+
+#include "iom.h"
+
+#include <stdbool.h>
+
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_USAGE = 1,
+	CLI_EXIT_INPUT = 2,
+	CLI_EXIT_IO = 3,
+	CLI_EXIT_UNIMP = 4,
+	CLI_EXIT_INTERNAL = 5,
+};
+
+int cli_replay(int argc, char **argv);
+int cli_trace(int argc, char **argv);
+int cli_gen(int argc, char **argv);
+int cli_config(int argc, char **argv);
+
+int cli_exit_code(int err);                 /* IOM_E* -> exit code */
+int cli_fail(const struct iom_err *e);      /* print "iommusim: error: msg", return exit code */
+int cli_usage_error(const char *cmd, const char *fmt, const char *arg);
+/* Parse an unsigned integer (decimal/0x, K/M/G suffix); false if malformed. */
+bool cli_parse_u64(const char *s, uint64_t *out);
+
+struct iom_config;
+/* --config FILE and --set k=v handling shared by replay and config. */
+struct cli_cfg_opts {
+	const char *path;
+	const char *sets[64];
+	int nsets;
+};
+/* Returns 1 if argv[*i] was a config option (consumed), 0 if not, <0 on usage error. */
+int cli_cfg_option(struct cli_cfg_opts *o, int argc, char **argv, int *i, const char *cmd);
+struct iom_config *cli_cfg_load(const struct cli_cfg_opts *o, struct iom_err *err);
+
+#endif
