@@ -212,7 +212,8 @@ int cli_gen(int argc, char **argv)
 		 " --io-size %u --read-pct %u --iops %llu --warmup-pct %u",
 		 (unsigned long long)p.seed, (unsigned long long)p.ios, p.queue_depth, p.sq_entries,
 		 p.io_bytes, p.read_pct, (unsigned long long)p.iops, p.warmup_pct);
-	int r = iom_trace_comment(w, line, &err);
+	/* Binary traces carry no comments; the text form records the command. */
+	int r = ends_with(out, ".gz") ? 0 : iom_trace_comment(w, line, &err);
 	if (!r)
 		r = iom_gen_nvme(&p, w, &err);
 	struct iom_err e2 = {0};
