@@ -88,8 +88,7 @@ struct smmu_tlbi_match {
 	uint32_t asid;
 	uint64_t va;
 	bool any_asid; /* NH_VAA / NH_ALL */
-	bool by_va;    /* NH_VA / NH_VAA */
-	bool global_too;
+	bool by_va;    /* NH_VAA */
 };
 
 static bool smmu_tlbi_pred(const struct iom_cache_key *k, const void *value, void *ctx)
@@ -98,7 +97,8 @@ static bool smmu_tlbi_pred(const struct iom_cache_key *k, const void *value, voi
 	bool global = k->tag & SMMU_TAG_GLOBAL;
 	uint32_t size_idx = (uint32_t)((k->tag >> 32) & 3);
 
-	if (!m->any_asid && (global ? !m->global_too : (k->tag & 0xffff) != m->asid))
+	/* by ASID: global entries are not the ASID's (NH_ASID leaves them) */
+	if (!m->any_asid && (global || (k->tag & 0xffff) != m->asid))
 		return false;
 	/* key addr = VA >> page shift of the entry's size: covers m->va? */
 	if (m->by_va && (m->va >> smmu_tlb_size_shift(size_idx)) != k->addr)
@@ -126,6 +126,34 @@ static void smmu_tlbi(struct iom_smmu *s, struct smmu_tlbi_match *m, bool walk_t
 		s->st.walk_cache_dropped += iom_cache_invalidate_if(s->wc, smmu_wc_pred, m);
 }
 
+/* CMD_TLBI_NH_VA for one ASID: every entry that can hold va sits under a key
+ * we can compute (one per leaf size, ASID-tagged or global; one per walk
+ * level), so invalidate by key instead of scanning the caches -- a strict
+ * unmap issues one of these per page, on the replay's hot path. */
+static void smmu_tlbi_va_asid(struct iom_smmu *s, uint32_t asid, uint64_t va, bool walk_too)
+{
+	for (uint32_t i = 0; i < SMMU_TLB_NSIZES; i++) {
+		if (!s->tlb_size_count[i])
+			continue;
+		for (int global = 0; global < 2; global++) {
+			if (global && !s->tlb_global_count)
+				break;
+			struct iom_cache_key k = {va >> smmu_tlb_size_shift(i),
+						  smmu_tlb_tag(asid, i, global)};
+			if (iom_cache_invalidate(s->tlb, &k)) {
+				smmu_tlb_count_drop(s, &k);
+				s->st.tlbi_dropped++;
+			}
+		}
+	}
+	if (!walk_too)
+		return;
+	for (unsigned level = 0; level < 3; level++) {
+		struct iom_cache_key k = smmu_wc_key(asid, va, level);
+		s->st.walk_cache_dropped += iom_cache_invalidate(s->wc, &k);
+	}
+}
+
 static int smmu_cmd_tlbi(struct iom_smmu *s, const uint64_t *cmd)
 {
 	struct smmu_tlbi_match m = { .asid = smmu_cmd_asid(cmd), .va = smmu_cmd_addr(cmd) };
@@ -135,8 +163,7 @@ static int smmu_cmd_tlbi(struct iom_smmu *s, const uint64_t *cmd)
 		smmu_tlbi(s, &m, true);
 		break;
 	case SMMU_CMD_TLBI_NH_VA:
-		m.by_va = m.global_too = true;
-		smmu_tlbi(s, &m, !smmu_cmd_leaf(cmd));
+		smmu_tlbi_va_asid(s, m.asid, m.va, !smmu_cmd_leaf(cmd));
 		break;
 	case SMMU_CMD_TLBI_NH_VAA:
 		m.by_va = m.any_asid = true;
