@@ -22,6 +22,7 @@ struct iom_resource {
 	const char *name;
 	uint32_t servers;
 	uint64_t *busy_until_ps; /* one per server */
+	uint32_t *heap;          /* server indices, min-heap on (busy_until, index) */
 	/* statistics */
 	uint64_t acquisitions;
 	uint64_t waited;       /* acquisitions that had to wait */
