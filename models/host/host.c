@@ -13,6 +13,9 @@
  *    with the leaf size as granule, waited for (CMD_SYNC) before unmap returns.
  * ASIDs are allocated lowest-free from 1 (0 is left unused, as Linux's
  *  arm_smmu_asid_xa allocation starts at 1).
+ * Unlike io-pgtable-arm, the builder frees a table as soon as an unmap
+ *  empties it; the unmap's invalidation is then non-leaf (Leaf=0), so no walk
+ *  cache keeps a pointer into a freed (and soon reused) table.
  * Not modelled: lazy (flush-queue) invalidation, IOVA allocation (the trace
  * supplies IOVAs), software cost of the CPU work (only its memory-visible
  * effects and the waits on the IOMMU are timed).
@@ -25,6 +28,7 @@
 #include "trace.h"
 #include "u64map.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,7 +77,7 @@ struct iom_host {
 	struct iom_u64map domains;   /* id -> struct iom_host_domain * */
 	struct iom_u64map attach;    /* (rid << 21 | pasid+1) -> domain id */
 	struct iom_u64map tags;      /* tag -> domain id (tags in use) */
-	uint32_t next_tag;
+	struct iom_u64map pasid_count; /* rid -> PASID attachments */
 	/* stats */
 	uint64_t domains_created, domains_freed, attaches, detaches;
 	uint64_t maps, map_bytes, unmaps, unmap_bytes, invalidations;
@@ -101,10 +105,10 @@ struct iom_host *iom_host_create(const struct iom_host_cfg *cfg, struct iom_mem 
 	h->iommu = iommu;
 	h->ops = ops;
 	h->drv = drv;
-	h->next_tag = 1;
 	iom_u64map_init(&h->domains);
 	iom_u64map_init(&h->attach);
 	iom_u64map_init(&h->tags);
+	iom_u64map_init(&h->pasid_count);
 	iom_hist_init(&h->unmap_ps);
 	iom_hist_init(&h->attach_ps);
 	return h;
@@ -127,6 +131,7 @@ void iom_host_destroy(struct iom_host *h)
 	iom_u64map_fini(&h->domains);
 	iom_u64map_fini(&h->attach);
 	iom_u64map_fini(&h->tags);
+	iom_u64map_fini(&h->pasid_count);
 	free(h);
 }
 
@@ -143,9 +148,9 @@ const struct iom_host_domain *iom_host_domain(const struct iom_host *h, uint32_t
 
 static int host_alloc_tag(struct iom_host *h, uint32_t *tag, struct iom_err *err)
 {
-	for (uint32_t n = 0; n < h->ops->max_tag; n++) {
-		uint32_t t = h->next_tag;
-		h->next_tag = h->next_tag >= h->ops->max_tag ? 1 : h->next_tag + 1;
+	/* Lowest free, as Linux's xa_alloc() on arm_smmu_asid_xa with limit
+	 * [1, 2^asid_bits - 1]. Linear in live domains: creation is rare. */
+	for (uint32_t t = 1; t <= h->ops->max_tag; t++) {
 		if (!iom_u64map_get(&h->tags, t, NULL)) {
 			*tag = t;
 			return 0;
@@ -205,6 +210,23 @@ int iom_host_domain_free(struct iom_host *h, uint32_t id, struct iom_err *err)
 	return 0;
 }
 
+/* PASID attachments of a requester (the stream's CD table must survive
+ * changes of its no-PASID attachment while there are any). */
+static uint32_t host_pasids_in_use(const struct iom_host *h, uint32_t rid)
+{
+	uint64_t v;
+	return iom_u64map_get(&h->pasid_count, rid, &v) ? (uint32_t)v : 0;
+}
+
+static void host_pasid_count(struct iom_host *h, uint32_t rid, int delta)
+{
+	uint32_t n = host_pasids_in_use(h, rid) + (uint32_t)delta;
+	if (n)
+		iom_u64map_put(&h->pasid_count, rid, n);
+	else
+		iom_u64map_del(&h->pasid_count, rid);
+}
+
 int iom_host_attach(struct iom_host *h, uint32_t rid, int64_t pasid, uint32_t dom_id,
 		    uint64_t now_ps, uint64_t *done_ps, struct iom_err *err)
 {
@@ -216,13 +238,16 @@ int iom_host_attach(struct iom_host *h, uint32_t rid, int64_t pasid, uint32_t do
 				   "pasid %lld is beyond the %u-bit CD table (host.cd_table_bits)",
 				   (long long)pasid, h->cfg.cd_table_bits);
 	uint64_t key = host_attach_key(rid, pasid), old;
-	int r = h->ops->attach(h->drv, rid, pasid, d, now_ps, done_ps, err);
+	int r = h->ops->attach(h->drv, rid, pasid, d, host_pasids_in_use(h, rid), now_ps, done_ps,
+			       err);
 	if (r)
 		return r;
 	if (iom_u64map_get(&h->attach, key, &old)) {
 		struct iom_host_domain *od = host_dom(h, (uint32_t)old);
 		if (od)
 			od->attached--;
+	} else if (pasid >= 0) {
+		host_pasid_count(h, rid, +1);
 	}
 	r = iom_u64map_put(&h->attach, key, dom_id);
 	if (r)
@@ -240,10 +265,12 @@ int iom_host_detach(struct iom_host *h, uint32_t rid, int64_t pasid, uint64_t no
 	if (!iom_u64map_get(&h->attach, key, &dom_id))
 		return iom_err_set(err, IOM_ENOENT, "device %02x:%02x.%x pasid %lld is not attached",
 				   (rid >> 8) & 0xff, (rid >> 3) & 0x1f, rid & 7, (long long)pasid);
-	int r = h->ops->detach(h->drv, rid, pasid, now_ps, done_ps, err);
+	int r = h->ops->detach(h->drv, rid, pasid, host_pasids_in_use(h, rid), now_ps, done_ps, err);
 	if (r)
 		return r;
 	iom_u64map_del(&h->attach, key);
+	if (pasid >= 0)
+		host_pasid_count(h, rid, -1);
 	struct iom_host_domain *d = host_dom(h, (uint32_t)dom_id);
 	if (d)
 		d->attached--;
@@ -343,7 +370,7 @@ int iom_host_unmap(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t 
 	if (iom_pt_lookup(d->pt, iova, &pa, &leaf) != 0)
 		return iom_err_set(err, IOM_ENOENT, "unmap: iova 0x%llx is not mapped in domain %u",
 				   (unsigned long long)iova, dom_id);
-	uint64_t unmapped = 0;
+	uint64_t unmapped = 0, freed_before = iom_pt_stats(d->pt)->tables_freed;
 	int r = iom_pt_unmap(d->pt, iova, size, &unmapped, err);
 	if (r)
 		return r;
@@ -351,7 +378,10 @@ int iom_host_unmap(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t 
 	h->unmap_bytes += unmapped;
 	if (!unmapped)
 		return 0;
-	struct iom_inval inv = {.scope = IOM_INVAL_RANGE, .leaf = 1, .tag = d->tag,
+	/* Tables freed by the unmap may still sit in the walk caches: then the
+	 * invalidation must be non-leaf (Linux: io_pgtable_tlb_flush_walk). */
+	bool freed = iom_pt_stats(d->pt)->tables_freed != freed_before;
+	struct iom_inval inv = {.scope = IOM_INVAL_RANGE, .leaf = !freed, .tag = d->tag,
 				.iova = iova, .size = unmapped, .granule = leaf};
 	r = h->iommu->ops->invalidate(h->iommu->self, &inv, now_ps, done_ps, err);
 	if (r)

@@ -59,12 +59,15 @@ struct iom_host_domain {
 
 /* What differs between IOMMU drivers. */
 struct iom_host_drv_ops {
-	/* Point (rid, pasid) at dom (pasid < 0: the device's default, no PASID). */
+	/* Point (rid, pasid) at dom (pasid < 0: the device's default, no PASID).
+	 * pasids_in_use: PASID attachments the requester has (before this call),
+	 * whose configuration (the CD table) must survive. */
 	int (*attach)(void *drv, uint32_t rid, int64_t pasid, const struct iom_host_domain *dom,
-		      uint64_t now_ps, uint64_t *done_ps, struct iom_err *err);
-	/* Remove (rid, pasid)'s attachment: DMA is blocked afterwards. */
-	int (*detach)(void *drv, uint32_t rid, int64_t pasid, uint64_t now_ps, uint64_t *done_ps,
+		      uint32_t pasids_in_use, uint64_t now_ps, uint64_t *done_ps,
 		      struct iom_err *err);
+	/* Remove (rid, pasid)'s attachment: DMA is blocked afterwards. */
+	int (*detach)(void *drv, uint32_t rid, int64_t pasid, uint32_t pasids_in_use,
+		      uint64_t now_ps, uint64_t *done_ps, struct iom_err *err);
 	uint32_t max_tag; /* largest ASID/DID */
 };
 

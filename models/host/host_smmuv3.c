@@ -9,7 +9,8 @@
  *      written with the domain's ASID and table (CFGI_STE/CFGI_CD + CMD_SYNC);
  *  attach with PASID p: the same STE, CD p;
  *  identity domain: STE bypass; blocked domain: STE abort;
- *  detach: the CD is cleared (PASID) or the STE set to abort (blocking).
+ *  detach: the CD is cleared (PASID, or CD 0 while PASIDs remain attached:
+ *      Linux keeps the CD table then) or the STE set to abort (blocking).
  * Not modelled: Linux's hitless multi-step STE update (the entry is written
  * whole, then invalidated), ATS enablement (EATS), stall configuration.
  */
@@ -29,16 +30,16 @@ static int hsm_ensure_s1(struct iom_smmu_drv *drv, uint32_t rid, uint32_t cd_bit
 }
 
 static int hsm_attach(void *drvp, uint32_t rid, int64_t pasid, const struct iom_host_domain *dom,
-		      uint64_t now, uint64_t *done, struct iom_err *err)
+		      uint32_t pasids_in_use, uint64_t now, uint64_t *done, struct iom_err *err)
 {
 	const struct iom_host_smmuv3 *hs = drvp;
 	struct iom_smmu_drv *drv = hs->drv;
 	*done = now;
 	if (dom->type != IOM_HOST_DOM_PAGING) {
-		if (pasid >= 0)
+		if (pasid >= 0 || pasids_in_use)
 			return iom_err_set(err, IOM_ENOTSUP,
-					   "attach of an identity/blocked domain to a PASID is not "
-					   "implemented");
+					   "identity/blocked domain on a PASID, or on a device with "
+					   "PASIDs attached (STE S1DSS bypass/abort), is not implemented");
 		return dom->type == IOM_HOST_DOM_IDENTITY
 			       ? iom_smmu_drv_ste_bypass(drv, rid, now, done, err)
 			       : iom_smmu_drv_ste_abort(drv, rid, now, done, err);
@@ -53,12 +54,15 @@ static int hsm_attach(void *drvp, uint32_t rid, int64_t pasid, const struct iom_
 			       iom_pt_root(dom->pt), 64u - pc->ia_bits, t, done, err);
 }
 
-static int hsm_detach(void *drvp, uint32_t rid, int64_t pasid, uint64_t now, uint64_t *done,
-		      struct iom_err *err)
+static int hsm_detach(void *drvp, uint32_t rid, int64_t pasid, uint32_t pasids_in_use,
+		      uint64_t now, uint64_t *done, struct iom_err *err)
 {
 	struct iom_smmu_drv *drv = ((const struct iom_host_smmuv3 *)drvp)->drv;
-	if (pasid >= 0)
-		return iom_smmu_drv_cd_clear(drv, rid, (uint32_t)pasid, now, done, err);
+	/* With PASIDs still attached the CD table must stay: clear CD 0 only, so
+	 * non-PASID DMA is terminated while PASID DMA keeps translating. */
+	if (pasid >= 0 || pasids_in_use)
+		return iom_smmu_drv_cd_clear(drv, rid, pasid >= 0 ? (uint32_t)pasid : 0, now, done,
+					     err);
 	return iom_smmu_drv_ste_abort(drv, rid, now, done, err);
 }
 

@@ -62,6 +62,10 @@ static int sys_build_smmu(struct iom_system *s, struct iom_config *cfg, struct i
 	int r = iom_smmu_cfg_bind(cfg, &sc, err);
 	if (r)
 		return r;
+	/* system.seed reaches every seeded model (random replacement). */
+	sc.tlb.seed ^= s->cfg.seed;
+	sc.walk_cache.seed ^= s->cfg.seed;
+	sc.config_cache.seed ^= s->cfg.seed;
 	s->smmu = iom_smmu_create(&sc, s->mem, "smmu0", err);
 	if (!s->smmu)
 		return -err->code;
