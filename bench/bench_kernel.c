@@ -9,18 +9,13 @@
  * build machines are shared and wall-clock rates swing with their load; the
  * wall time is printed too.
  */
+#include "bench-util.h"
+
 #include <stdio.h>
 #include <time.h>
 
 #include "kernel.h"
 #include "resource.h"
-
-static double bench_clock_s(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* Start/stop of a measured region: CPU and wall seconds. */
 struct bench_timer {

@@ -10,6 +10,7 @@
  *    BENCH_TOUCH pages, scaled to 10^6 pages (a 4 KB page costs at least
  *    4 KB, so ~3.9 GB per million is the floor).
  */
+#include "bench-util.h"
 #include "mem.h"
 
 #include <stdio.h>
@@ -19,26 +20,6 @@
 
 #define BENCH_ADDRS (1u << 16)
 #define BENCH_TOUCH (1u << 17) /* 131072 pages = 512 MB of simulated data */
-
-static double bench_now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static long bench_rss_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = -1;
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmRSS:", 6))
-			kb = strtol(line + 6, NULL, 10);
-	if (f)
-		fclose(f);
-	return kb;
-}
 
 static void bench_reads(struct iom_mem *m)
 {

@@ -12,6 +12,7 @@
  * Prints translations/s (wall and CPU), records/s, and RSS growth per
  * million records.  Usage: bench_replay [N]   (default 20,000,000)
  */
+#include "bench-util.h"
 #include "config.h"
 #include "replay.h"
 #include "stats.h"
@@ -22,26 +23,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_s(clockid_t c)
-{
-	struct timespec ts;
-	clock_gettime(c, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static long rss_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = -1;
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmRSS:", 6))
-			kb = atol(line + 6);
-	if (f)
-		fclose(f);
-	return kb;
-}
 
 static void put(struct iom_trace_writer *w, struct iom_rec *r)
 {
@@ -98,14 +79,14 @@ static void run(const char *label, const char *path, uint64_t n)
 	}
 	struct iom_replay_opts o = {.trace_path = path};
 	struct iom_replay_result res;
-	long rss0 = rss_kb();
-	double w0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+	long rss0 = bench_rss_kb();
+	double w0 = bench_clock_s(CLOCK_MONOTONIC), c0 = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	if (iom_replay_run(sys, &o, &res, &e)) {
 		fprintf(stderr, "bench_replay: %s\n", e.msg);
 		exit(1);
 	}
-	double wall = now_s(CLOCK_MONOTONIC) - w0, cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
-	long rss1 = rss_kb();
+	double wall = bench_clock_s(CLOCK_MONOTONIC) - w0, cpu = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	long rss1 = bench_rss_kb();
 	double xl = 0, hits = 0, walks = 0;
 	iom_stats_get(iom_system_stats(sys), NULL, "smmu0.translations", &xl);
 	iom_stats_get(iom_system_stats(sys), NULL, "smmu0.tlb.hits", &hits);

@@ -17,6 +17,7 @@
  * the rest DMAs from 8 devices to a sliding window of IOVAs.  Figures are
  * wall-clock on whatever machine runs it; not a test.
  */
+#include "bench-util.h"
 #include "trace.h"
 
 #include <stdio.h>
@@ -26,13 +27,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static double bench_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* Synthetic record i (deterministic, xorshift state in *x). */
 static void bench_gen(uint64_t i, uint64_t *x, struct iom_rec *r)
@@ -90,25 +84,12 @@ static void bench_write(const char *path, enum iom_trace_enc enc, uint64_t n)
 	}
 }
 
-static long bench_rss_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = -1;
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmRSS:", 6))
-			kb = atol(line + 6);
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 /* Decode a whole trace; prints the rate. */
 static void bench_read(const char *label, const char *path, bool threaded, uint64_t n)
 {
 	struct iom_trace_reader_opts o = { .threaded = threaded };
 	struct iom_err e = { 0 };
-	double t0 = bench_now();
+	double t0 = bench_now_s();
 	struct iom_trace_reader *r = iom_trace_open(path, &o, &e);
 	if (!r) {
 		fprintf(stderr, "%s\n", e.msg);
@@ -119,7 +100,7 @@ static void bench_read(const char *label, const char *path, bool threaded, uint6
 	int rc;
 	while ((rc = iom_trace_next(r, &rec, &e)) == 1)
 		sum += rec.iova ^ rec.size; /* touch the record */
-	double dt = bench_now() - t0;
+	double dt = bench_now_s() - t0;
 	if (rc < 0 || iom_trace_records(r) != n) {
 		fprintf(stderr, "%s: %s\n", label, rc < 0 ? e.msg : "record count mismatch");
 		exit(1);
@@ -144,11 +125,11 @@ static int bench_speed(uint64_t n, bool keep)
 	char txt[64], bin[64];
 	snprintf(txt, sizeof(txt), "%s/t.trace", dir);
 	snprintf(bin, sizeof(bin), "%s/t.trace.gz", dir);
-	double t0 = bench_now();
+	double t0 = bench_now_s();
 	bench_write(txt, IOM_TRACE_TEXT, n);
-	double t1 = bench_now();
+	double t1 = bench_now_s();
 	bench_write(bin, IOM_TRACE_BINARY, n);
-	double t2 = bench_now();
+	double t2 = bench_now_s();
 	long long st = bench_size(txt), sb = bench_size(bin);
 	printf("records          : %llu (DMA-heavy: 61 of 64 are dma)\n", (unsigned long long)n);
 	printf("text   file      : %lld bytes, %.2f bytes/record, written at %.2f M records/s\n", st,
@@ -187,7 +168,7 @@ static int bench_rss(uint64_t n)
 	close(fds[0]);
 	struct iom_err e = { 0 };
 	long rss0 = bench_rss_kb();
-	double t0 = bench_now();
+	double t0 = bench_now_s();
 	struct iom_trace_reader *r = iom_trace_open("-", NULL, &e);
 	if (!r)
 		return fprintf(stderr, "%s\n", e.msg), 1;
@@ -206,7 +187,7 @@ static int bench_rss(uint64_t n)
 				m++;
 		}
 	}
-	double dt = bench_now() - t0;
+	double dt = bench_now_s() - t0;
 	if (rc < 0)
 		fprintf(stderr, "%s\n", e.msg);
 	iom_trace_close(r);
