@@ -131,12 +131,7 @@ void iom_replay_print_summary(struct iom_system *s, const struct iom_replay_resu
 	fprintf(f, "iommusim %s: replay of %s (%s) on the %s system\n", IOM_VERSION_STRING,
 		trace_path, res->trace_encoding == IOM_TRACE_BINARY ? "binary" : "text",
 		s->iommu.ops->kind);
-	if (r.snap) {
-		fprintf(f, "             figures below cover the region of interest from ");
-		rep_time(f, (double)res->roi_start_ps);
-		fprintf(f, " (warm-up excluded)\n");
-	}
-	fprintf(f, "records      %llu replayed: %llu DMA, %llu control, %llu phase; %llu rejected",
+	fprintf(f, "records      %llu replayed (whole trace): %llu DMA, %llu control, %llu phase; %llu rejected",
 		(unsigned long long)res->records, (unsigned long long)res->dma_records,
 		(unsigned long long)res->control_records, (unsigned long long)res->phase_records,
 		(unsigned long long)res->rejected);
@@ -147,6 +142,11 @@ void iom_replay_print_summary(struct iom_system *s, const struct iom_replay_resu
 	if (res->malformed_skipped)
 		fprintf(f, "; %llu malformed skipped", (unsigned long long)res->malformed_skipped);
 	fputc('\n', f);
+	if (r.snap) {
+		fprintf(f, "             figures below cover the region of interest from ");
+		rep_time(f, (double)res->roi_start_ps);
+		fprintf(f, " (warm-up excluded)\n");
+	}
 	double span = (double)(res->end_ps - (r.snap ? res->roi_start_ps : res->first_ps));
 	double bytes = rep_dev_sum(&r, "bytes");
 	fprintf(f, "DMA          %.0f DMAs, %.0f bytes in %.0f TLPs; %.0f TLPs faulted\n",
