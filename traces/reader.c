@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define READER_BUF (1u << 20)     /* decompressed input buffer */
@@ -42,6 +43,8 @@ struct iom_trace_reader {
 	struct trc_src src;
 	char *name;
 	bool threaded;
+	int fd;             /* the file under the gzip layer (progress) */
+	uint64_t file_size; /* 0 when not a regular file */
 	/* consumer state */
 	uint64_t records, skipped, loc;
 	int status; /* 1 running; 0 ended; <0 sticky error */
@@ -212,6 +215,10 @@ static int reader_init(struct iom_trace_reader *t, const char *path, struct iom_
 	int rc = reader_open_fd(path, t->name, &fd, err);
 	if (rc)
 		return rc;
+	struct stat st;
+	t->fd = fd;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode))
+		t->file_size = (uint64_t)st.st_size;
 	t->src.in.gz = gzdopen(fd, "rb");
 	if (!t->src.in.gz) {
 		close(fd);
@@ -365,4 +372,17 @@ void iom_trace_close(struct iom_trace_reader *t)
 	free(t->src.in.buf);
 	free(t->name);
 	free(t);
+}
+
+double iom_trace_progress(const struct iom_trace_reader *r)
+{
+	if (!r->file_size)
+		return -1;
+	/* The offset zlib has read up to (ahead of the records handed out by at
+	 * most the decode-ahead ring): good enough for a progress line. */
+	off_t pos = lseek(r->fd, 0, SEEK_CUR);
+	if (pos < 0)
+		return -1;
+	double f = (double)pos / (double)r->file_size;
+	return f > 1 ? 1 : f;
 }

@@ -212,7 +212,7 @@ static int txt_dev(struct txt_ctx *c, uint32_t *out)
 		*out = (uint32_t)x;
 		return rc;
 	}
-	unsigned seg = 0, bus, dev, fn;
+	unsigned seg = 0, bus = 0, dev = 0, fn = 0; /* set on success of txt_hexpart */
 	const char *c2 = memchr(c1 + 1, ':', (size_t)(e - c1 - 1));
 	const char *bs = s;
 	if (c2) {

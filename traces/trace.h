@@ -152,6 +152,9 @@ uint64_t iom_trace_records(const struct iom_trace_reader *r); /* records returne
 uint64_t iom_trace_skipped(const struct iom_trace_reader *r); /* malformed, skip_bad mode */
 /* Location of the record last returned ("FILE:LINE" / "FILE: record N"). */
 const char *iom_trace_where(const struct iom_trace_reader *r);
+/* Share of the input file consumed, 0..1 (for progress lines and ETAs);
+ * -1 when the input is not a regular file (a pipe, stdin). */
+double iom_trace_progress(const struct iom_trace_reader *r);
 void iom_trace_close(struct iom_trace_reader *r);
 
 /* ---- writing ---- */

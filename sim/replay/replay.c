@@ -170,14 +170,12 @@ static double replay_wall_now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void replay_progress(const struct iom_replay_result *res, double t0, long trace_bytes,
-			    long pos_hint, FILE *f)
+static void replay_progress(const struct iom_replay_result *res, double t0, double frac, FILE *f)
 {
 	double el = replay_wall_now() - t0;
 	double rate = el > 0 ? res->records / el : 0;
-	if (trace_bytes > 0 && pos_hint > 0) {
-		double frac = (double)pos_hint / trace_bytes;
-		double eta = frac > 0 ? el / frac - el : 0;
+	if (frac > 0) {
+		double eta = el / frac - el;
 		fprintf(f, "\r%llu records  %.2f M rec/s  %3.0f%%  ETA %.0f s   ",
 			(unsigned long long)res->records, rate / 1e6, frac * 100, eta);
 	} else {
@@ -263,7 +261,7 @@ int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 		if (o->max_records && res->records >= o->max_records)
 			break;
 		if (o->progress && (res->records & 0xffff) == 0 && replay_wall_now() > next_progress) {
-			replay_progress(res, t0, 0, 0, stderr);
+			replay_progress(res, t0, iom_trace_progress(rd), stderr);
 			next_progress = replay_wall_now() + 0.5;
 		}
 	}
