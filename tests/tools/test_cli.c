@@ -13,7 +13,7 @@
  * Bad fixtures are written into a fresh mkdtemp() directory per test, so
  * tests never share files and can run in parallel under ctest.
  */
-#include <criterion/criterion.h>
+#include "tools-test.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +25,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define IOMMUSIM IOM_BINARY_DIR "/tools/iommusim"
-#define SMALL IOM_SOURCE_DIR "/traces/examples/nvme-small.trace"
-#define HDR "# iommusim trace v1\n"
 
 /* ---- running the binary ---------------------------------------------- */
 
@@ -37,63 +34,7 @@ struct run {
 	size_t len;
 };
 
-static char tmpdir[64];
-
-static void cli_setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/iom_cli_XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
-	chmod(tmpdir, 0755); /* the unprivileged child must reach files here */
-}
-
-static void cli_teardown(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-}
-
-TestSuite(cli, .init = cli_setup, .fini = cli_teardown, .timeout = 60);
-
-static const char *tpath(const char *name)
-{
-	static char buf[8][256];
-	static int k;
-	char *p = buf[k++ & 7];
-	snprintf(p, 256, "%s/%s", tmpdir, name);
-	return p;
-}
-
-static void spit(const char *path, const void *data, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	cr_assert_eq(fwrite(data, 1, n, f), n);
-	cr_assert_eq(fclose(f), 0);
-}
-
-static void spits(const char *path, const char *text)
-{
-	spit(path, text, strlen(text));
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	size_t cap = 1 << 16, n = 0, r;
-	char *b = malloc(cap + 1);
-	while ((r = fread(b + n, 1, cap - n, f)) > 0) {
-		n += r;
-		if (n == cap)
-			b = realloc(b, (cap *= 2) + 1);
-	}
-	fclose(f);
-	b[n] = 0;
-	*len = n;
-	return b;
-}
+TestSuite(cli, .init = tt_setup, .fini = tt_teardown, .timeout = 60);
 
 /* Runs iommusim with argv (NULL-terminated, argv[0] excluded); captures
  * stdout (+ stderr when merge) in r->out. drop_root: setuid(nobody) first. */

@@ -10,7 +10,7 @@
  * The result document is read with jansson ("stats" object: name ->
  * {"value": n} for counters, {"count", "sum", ...} for histograms).
  */
-#include <criterion/criterion.h>
+#include "tools-test.h"
 
 #include "config.h"
 #include "replay-int.h"
@@ -25,62 +25,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define IOMMUSIM IOM_BINARY_DIR "/tools/iommusim"
-#define SMALL IOM_SOURCE_DIR "/traces/examples/nvme-small.trace"
 #define BIG IOM_SOURCE_DIR "/traces/examples/nvme.trace.gz"
-#define HDR "# iommusim trace v1\n"
 
-static char tmpdir[64];
-
-static void rp_setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/iom_replay_XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
-}
-
-static void rp_teardown(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-}
-
-TestSuite(replay, .init = rp_setup, .fini = rp_teardown, .timeout = 120);
-
-static const char *tpath(const char *name)
-{
-	static char buf[8][256];
-	static int k;
-	char *p = buf[k++ & 7];
-	snprintf(p, 256, "%s/%s", tmpdir, name);
-	return p;
-}
-
-static void spits(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	cr_assert_eq(fputs(text, f) >= 0, 1);
-	cr_assert_eq(fclose(f), 0);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	size_t cap = 1 << 16, n = 0, r;
-	char *b = malloc(cap + 1);
-	while ((r = fread(b + n, 1, cap - n, f)) > 0) {
-		n += r;
-		if (n == cap)
-			b = realloc(b, (cap *= 2) + 1);
-	}
-	fclose(f);
-	b[n] = 0;
-	*len = n;
-	return b;
-}
+TestSuite(replay, .init = tt_setup, .fini = tt_teardown, .timeout = 120);
 
 /* Runs iommusim with the NULL-terminated arguments; returns its exit code
  * (output discarded: these tests read the JSON result). */
