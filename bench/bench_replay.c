@@ -10,7 +10,7 @@
  *        writes striding page by page: with LRU every translation misses the
  *        TLB and walks (the walk cache leaves one descriptor read each).
  * Prints translations/s (wall and CPU), records/s, and RSS growth per
- * million records.  Usage: bench_replay [N]   (default 20,000,000)
+ * million records.  Usage: bench_replay [N [hit|walk]]   (default 20,000,000, both)
  */
 #include "bench-util.h"
 #include "config.h"
@@ -18,6 +18,7 @@
 #include "stats.h"
 #include "trace.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,12 +115,18 @@ int main(int argc, char **argv)
 	snprintf(walk, sizeof(walk), "%s/walk.trace.gz", dir);
 	printf("bench_replay: %llu DMA records per trace (256-byte writes, 1 TLP each)\n",
 	       (unsigned long long)n);
-	write_trace(hit, 64, n);
-	write_trace(walk, 4096, n / 4);
-	run("hit", hit, n);
-	run("walk", walk, n / 4);
-	unlink(hit);
-	unlink(walk);
+	const char *only = argc > 2 ? argv[2] : "";
+	bool do_hit = strcmp(only, "walk") != 0, do_walk = strcmp(only, "hit") != 0;
+	if (do_hit) {
+		write_trace(hit, 64, n);
+		run("hit", hit, n);
+		unlink(hit);
+	}
+	if (do_walk) {
+		write_trace(walk, 4096, n / 4);
+		run("walk", walk, n / 4);
+		unlink(walk);
+	}
 	rmdir(dir);
 	return 0;
 }

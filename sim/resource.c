@@ -13,8 +13,10 @@
  * served in call order, so callers must present them in time order if they
  * want FIFO semantics.
  * Timing assumptions: servers are free at time 0 after init/reset; service
- * time is fixed at acquisition.  The search is linear in the number of
- * servers, which is small (<= a few dozen) for every user in the tree.
+ * time is fixed at acquisition.  The servers are kept sorted by free time
+ * (resource.h): taking the earliest is O(1) and putting it back is O(1) in
+ * the usual case (its new free time is the latest); otherwise a binary
+ * search and one memmove.
  */
 #include "resource.h"
 
@@ -30,22 +32,18 @@ int iom_resource_init(struct iom_resource *r, const char *name, uint32_t servers
 	if (servers < 1)
 		return iom_err_set(err, IOM_EINVAL, "resource '%s': servers must be >= 1, got 0",
 		                   nm);
-	r->busy_until_ps = calloc(servers, sizeof(*r->busy_until_ps));
-	r->heap = malloc(servers * sizeof(*r->heap));
+	r->slots = malloc(2 * (size_t)servers * sizeof(*r->slots));
 	char *copy = strdup(nm);
-	if (!r->busy_until_ps || !r->heap || !copy) {
-		free(r->busy_until_ps);
-		free(r->heap);
+	if (!r->slots || !copy) {
+		free(r->slots);
 		free(copy);
-		r->busy_until_ps = NULL;
-		r->heap = NULL;
+		r->slots = NULL;
 		return iom_err_set(err, IOM_ENOMEM, "resource '%s': out of memory for %u servers",
 		                   nm, servers);
 	}
 	r->name = copy;
 	r->servers = servers;
-	for (uint32_t i = 0; i < servers; i++)
-		r->heap[i] = i; /* all free at 0: index order is heap order */
+	iom_resource_reset(r);
 	return 0;
 }
 
@@ -53,63 +51,55 @@ void iom_resource_fini(struct iom_resource *r)
 {
 	if (!r)
 		return;
-	free(r->busy_until_ps);
-	free(r->heap);
+	free(r->slots);
 	free((char *)r->name); /* our strdup() copy; const only for users */
 	memset(r, 0, sizeof(*r));
 }
 
 void iom_resource_reset(struct iom_resource *r)
 {
-	memset(r->busy_until_ps, 0, (size_t)r->servers * sizeof(*r->busy_until_ps));
+	r->lo = 0;
+	for (uint32_t i = 0; i < r->servers; i++) /* all free at 0: in index order */
+		r->slots[i] = (struct iom_res_slot){ .busy_until_ps = 0, .server = i };
+}
+
+/* Order: earliest free first, lowest index on ties (deterministic). */
+static inline bool res_before(const struct iom_res_slot *a, const struct iom_res_slot *b)
+{
+	return a->busy_until_ps < b->busy_until_ps ||
+	       (a->busy_until_ps == b->busy_until_ps && a->server < b->server);
+}
+
+void iom_resource_reinsert_(struct iom_resource *r, struct iom_res_slot x)
+{
+	uint32_t n = r->servers;
+	r->lo++; /* drop the first; n - 1 sorted slots remain at [lo, lo + n - 1) */
+	if (r->lo + n > 2 * n) { /* no room at the end: slide the window back */
+		memmove(r->slots, r->slots + r->lo, (size_t)(n - 1) * sizeof(*r->slots));
+		r->lo = 0;
+	}
+	struct iom_res_slot *s = r->slots + r->lo;
+	uint32_t end = n - 1;
+	if (!end || !res_before(&x, &s[end - 1])) {
+		s[end] = x; /* the usual case: latest free time */
+		return;
+	}
+	uint32_t a = 0, b = end - 1; /* first position whose slot is after x */
+	while (a < b) {
+		uint32_t m = a + (b - a) / 2;
+		if (res_before(&x, &s[m]))
+			b = m;
+		else
+			a = m + 1;
+	}
+	memmove(s + a + 1, s + a, (size_t)(end - a) * sizeof(*s));
+	s[a] = x;
+}
+
+uint64_t iom_resource_busy_until(const struct iom_resource *r, uint32_t server)
+{
 	for (uint32_t i = 0; i < r->servers; i++)
-		r->heap[i] = i;
-}
-
-/* The heap keeps the earliest-free server (lowest index on ties) on top, so
- * a device with hundreds of outstanding slots costs O(log n) per request. */
-static bool res_before(const struct iom_resource *r, uint32_t a, uint32_t b)
-{
-	uint64_t ta = r->busy_until_ps[a], tb = r->busy_until_ps[b];
-	return ta < tb || (ta == tb && a < b);
-}
-
-static void res_sift_down(struct iom_resource *r)
-{
-	uint32_t n = r->servers, i = 0, x = r->heap[0];
-	for (;;) {
-		uint32_t c = 2 * i + 1;
-		if (c >= n)
-			break;
-		if (c + 1 < n && res_before(r, r->heap[c + 1], r->heap[c]))
-			c++;
-		if (!res_before(r, r->heap[c], x))
-			break;
-		r->heap[i] = r->heap[c];
-		i = c;
-	}
-	r->heap[i] = x;
-}
-
-uint64_t iom_resource_acquire(struct iom_resource *r, uint64_t arrival_ps, uint64_t service_ps,
-                              uint32_t *server_out)
-{
-	uint32_t s = r->heap[0];
-	uint64_t start = IOM_MAX(arrival_ps, r->busy_until_ps[s]);
-	r->busy_until_ps[s] = start + service_ps;
-	res_sift_down(r); /* only the top's key grew */
-	r->acquisitions++;
-	if (start > arrival_ps) {
-		r->waited++;
-		r->wait_ps += start - arrival_ps;
-	}
-	r->busy_ps += service_ps;
-	if (server_out)
-		*server_out = s;
-	return start;
-}
-
-uint64_t iom_resource_next_free(const struct iom_resource *r)
-{
-	return r->busy_until_ps[r->heap[0]];
+		if (r->slots[r->lo + i].server == server)
+			return r->slots[r->lo + i].busy_until_ps;
+	return 0;
 }

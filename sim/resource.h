@@ -18,11 +18,21 @@
 extern "C" {
 #endif
 
+/* A server and the time it becomes free. */
+struct iom_res_slot {
+	uint64_t busy_until_ps;
+	uint32_t server;
+};
+
 struct iom_resource {
 	const char *name;
 	uint32_t servers;
-	uint64_t *busy_until_ps; /* one per server */
-	uint32_t *heap;          /* server indices, min-heap on (busy_until, index) */
+	/* The servers sorted by (busy_until_ps, server): slots[lo .. lo+servers-1]
+	 * of a buffer of 2 x servers, so taking the first and re-inserting it
+	 * (usually at the end: a new busy-until is mostly the latest) is O(1)
+	 * amortised; the window slides back to 0 when it reaches the end. */
+	struct iom_res_slot *slots;
+	uint32_t lo;
 	/* statistics */
 	uint64_t acquisitions;
 	uint64_t waited;       /* acquisitions that had to wait */
@@ -36,13 +46,41 @@ int iom_resource_init(struct iom_resource *r, const char *name, uint32_t servers
 void iom_resource_fini(struct iom_resource *r);
 void iom_resource_reset(struct iom_resource *r); /* all servers free at 0, stats kept */
 
+/* internal: put x back in order after the first slot was taken */
+void iom_resource_reinsert_(struct iom_resource *r, struct iom_res_slot x);
+
 /* Acquire one server at arrival_ps for service_ps. Returns the start time
  * (>= arrival_ps); the end time is start + service_ps. *server_out (if not
- * NULL) receives the server index used. */
-uint64_t iom_resource_acquire(struct iom_resource *r, uint64_t arrival_ps, uint64_t service_ps,
-			      uint32_t *server_out);
+ * NULL) receives the server index used.  Inline: it is on every
+ * translation's path (cache ports, device slots, walker slots). */
+static inline uint64_t iom_resource_acquire(struct iom_resource *r, uint64_t arrival_ps,
+					    uint64_t service_ps, uint32_t *server_out)
+{
+	struct iom_res_slot *first = &r->slots[r->lo];
+	uint64_t start = IOM_MAX(arrival_ps, first->busy_until_ps);
+	if (server_out)
+		*server_out = first->server;
+	if (r->servers == 1)
+		first->busy_until_ps = start + service_ps;
+	else
+		iom_resource_reinsert_(r, (struct iom_res_slot){ start + service_ps, first->server });
+	r->acquisitions++;
+	if (start > arrival_ps) {
+		r->waited++;
+		r->wait_ps += start - arrival_ps;
+	}
+	r->busy_ps += service_ps;
+	return start;
+}
+
+/* When server `server` becomes free (0 for an unknown index); O(n), for tests/reports. */
+uint64_t iom_resource_busy_until(const struct iom_resource *r, uint32_t server);
+
 /* Earliest time any server is free (no reservation made). */
-uint64_t iom_resource_next_free(const struct iom_resource *r);
+static inline uint64_t iom_resource_next_free(const struct iom_resource *r)
+{
+	return r->slots[r->lo].busy_until_ps;
+}
 
 #ifdef __cplusplus
 }

@@ -48,6 +48,8 @@ struct iom_trace_reader {
 	/* consumer state */
 	uint64_t records, skipped, loc;
 	int status; /* 1 running; 0 ended; <0 sticky error */
+	struct iom_rec one; /* the record, when decoding inline */
+	const uint64_t *locp; /* location of the record last returned (threaded) */
 	struct iom_err err;
 	char where[300];
 	/* decode-ahead ring */
@@ -274,6 +276,10 @@ static struct reader_batch *reader_head(struct iom_trace_reader *t)
 	struct reader_batch *b = &t->ring[t->head];
 	if (t->holding && (t->pos < b->n || b->status <= 0))
 		return b;
+	if (t->holding && t->locp) { /* keep the last location past the hand-back */
+		t->loc = *t->locp;
+		t->locp = &t->loc;
+	}
 	pthread_mutex_lock(&t->lock);
 	if (t->holding) { /* done with this batch: hand it back */
 		t->fill--;
@@ -291,12 +297,12 @@ static struct reader_batch *reader_head(struct iom_trace_reader *t)
 	return b;
 }
 
-static int reader_next_threaded(struct iom_trace_reader *t, struct iom_rec *rec)
+static int reader_next_threaded(struct iom_trace_reader *t, const struct iom_rec **rec)
 {
 	struct reader_batch *b = reader_head(t);
 	if (t->pos < b->n) {
-		*rec = b->recs[t->pos];
-		t->loc = b->locs[t->pos++];
+		*rec = &b->recs[t->pos];
+		t->locp = &b->locs[t->pos++]; /* read only when asked (iom_trace_where) */
 		return 1;
 	}
 	if (b->status < 0)
@@ -304,7 +310,7 @@ static int reader_next_threaded(struct iom_trace_reader *t, struct iom_rec *rec)
 	return b->status;
 }
 
-int iom_trace_next(struct iom_trace_reader *t, struct iom_rec *rec, struct iom_err *err)
+int iom_trace_next_ref(struct iom_trace_reader *t, const struct iom_rec **rec, struct iom_err *err)
 {
 	if (t->status <= 0)
 		goto ended;
@@ -312,8 +318,10 @@ int iom_trace_next(struct iom_trace_reader *t, struct iom_rec *rec, struct iom_e
 	if (t->threaded) {
 		rc = reader_next_threaded(t, rec);
 	} else {
-		rc = reader_decode(&t->src, rec, &t->loc, &t->err);
+		rc = reader_decode(&t->src, &t->one, &t->loc, &t->err);
+		t->locp = &t->loc;
 		t->skipped = t->src.skipped;
+		*rec = &t->one;
 	}
 	if (rc > 0) {
 		t->records++;
@@ -324,6 +332,15 @@ ended:
 	if (t->status < 0 && err)
 		*err = t->err;
 	return t->status;
+}
+
+int iom_trace_next(struct iom_trace_reader *t, struct iom_rec *rec, struct iom_err *err)
+{
+	const struct iom_rec *p = NULL;
+	int rc = iom_trace_next_ref(t, &p, err);
+	if (rc == 1)
+		*rec = *p;
+	return rc;
 }
 
 enum iom_trace_enc iom_trace_encoding(const struct iom_trace_reader *t)
@@ -344,6 +361,8 @@ uint64_t iom_trace_skipped(const struct iom_trace_reader *t)
 const char *iom_trace_where(const struct iom_trace_reader *t)
 {
 	struct iom_trace_reader *m = (struct iom_trace_reader *)t; /* cache only */
+	if (t->locp)
+		m->loc = *t->locp;
 	if (t->src.enc == IOM_TRACE_BINARY)
 		snprintf(m->where, sizeof(m->where), "%s: record %llu", t->name,
 			 (unsigned long long)t->loc);

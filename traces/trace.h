@@ -147,6 +147,10 @@ struct iom_trace_reader *iom_trace_open(const char *path, const struct iom_trace
  * ("FILE:LINE: ..." / "FILE: record N: ..."). After an error, the reader
  * keeps returning the same error. */
 int iom_trace_next(struct iom_trace_reader *r, struct iom_rec *rec, struct iom_err *err);
+/* The same without a copy: *rec points at the reader's own record, valid
+ * until the next call (the replay loop uses this: no per-record copy). */
+int iom_trace_next_ref(struct iom_trace_reader *r, const struct iom_rec **rec,
+		       struct iom_err *err);
 enum iom_trace_enc iom_trace_encoding(const struct iom_trace_reader *r);
 uint64_t iom_trace_records(const struct iom_trace_reader *r); /* records returned */
 uint64_t iom_trace_skipped(const struct iom_trace_reader *r); /* malformed, skip_bad mode */

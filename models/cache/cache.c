@@ -191,7 +191,7 @@ void iom_cache_destroy(struct iom_cache *c)
 {
 	if (!c)
 		return;
-	if (c->ports.busy_until_ps)
+	if (c->ports.slots)
 		iom_resource_fini(&c->ports);
 	free(c->keys);
 	free(c->fp);
@@ -345,6 +345,23 @@ void *iom_cache_lookup(struct iom_cache *c, const struct iom_cache_key *k)
 	c->st.hits++;
 	cache_touch(c, e);
 	return cache_value(c, e);
+}
+
+void *iom_cache_probe(struct iom_cache *c, const struct iom_cache_key *k)
+{
+	size_t e = cache_find(c, k);
+	if (e == SIZE_MAX)
+		return NULL;
+	c->st.lookups++;
+	c->st.hits++;
+	cache_touch(c, e);
+	return cache_value(c, e);
+}
+
+void iom_cache_count_miss(struct iom_cache *c)
+{
+	c->st.lookups++;
+	c->st.misses++;
 }
 
 void *iom_cache_peek(const struct iom_cache *c, const struct iom_cache_key *k)

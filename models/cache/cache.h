@@ -80,7 +80,13 @@ const struct iom_cache_cfg *iom_cache_config(const struct iom_cache *c);
 /* Hit: returns the stored value (writable) and updates replacement state
  * and stats. Miss: NULL, counts a miss. */
 void *iom_cache_lookup(struct iom_cache *c, const struct iom_cache_key *k);
-/* Same without touching replacement state or stats. */
+/* One probe of a lookup that tries several keys (page sizes, global tag):
+ * a hit counts and touches exactly as iom_cache_lookup() does; a miss
+ * counts nothing, and the caller records the lookup's one miss with
+ * iom_cache_count_miss() after its last probe. */
+void *iom_cache_probe(struct iom_cache *c, const struct iom_cache_key *k);
+void iom_cache_count_miss(struct iom_cache *c);
+/* Same as lookup without touching replacement state or stats. */
 void *iom_cache_peek(const struct iom_cache *c, const struct iom_cache_key *k);
 /* Insert (or overwrite the value if the key is present). If a valid entry
  * had to be evicted, *victim (if not NULL) receives its key and the return

@@ -348,8 +348,10 @@ struct smmu_req {
 	uint32_t sid, ssid;
 	uint32_t ssv;
 	uint32_t cd_idx;
-	uint64_t ste[SMMU_STE_WORDS];
-	uint64_t cd[SMMU_CD_WORDS];
+	/* The STE and CD in use: in the config cache on a hit (read in place,
+	 * no copy), else in the buffers the fetch filled. */
+	const uint64_t *ste, *cd;
+	uint64_t *ste_buf, *cd_buf; /* SMMU_STE_WORDS / SMMU_CD_WORDS, caller's storage */
 	uint32_t asid;
 	struct iom_pt_cfg ptc;
 	uint8_t start_level;
@@ -485,10 +487,11 @@ static int smmu_find_ste(struct iom_smmu *s, struct smmu_req *rq)
 	rq->now = iom_cache_access_ps(s->cfgc, rq->now);
 	const void *v = iom_cache_lookup(s->cfgc, &k);
 	if (v) {
-		memcpy(rq->ste, v, SMMU_STE_BYTES);
+		rq->ste = v;
 		return SMMU_CONT;
 	}
-	if (!smmu_fetch_cfg(s, rq, s->strtab_base + (uint64_t)rq->sid * SMMU_STE_BYTES, rq->ste))
+	rq->ste = rq->ste_buf;
+	if (!smmu_fetch_cfg(s, rq, s->strtab_base + (uint64_t)rq->sid * SMMU_STE_BYTES, rq->ste_buf))
 		return smmu_cfg_fault(s, rq, SMMU_EVT_F_STE_FETCH);
 	if (!smmu_ste_legal(s, rq->ste, rq->sid))
 		return smmu_cfg_fault(s, rq, SMMU_EVT_C_BAD_STE);
@@ -548,14 +551,20 @@ static int smmu_find_cd(struct iom_smmu *s, struct smmu_req *rq, struct iom_err 
 	rq->now = iom_cache_access_ps(s->cfgc, rq->now);
 	const void *v = iom_cache_lookup(s->cfgc, &k);
 	if (v) {
-		memcpy(rq->cd, v, SMMU_CD_BYTES);
+		rq->cd = v;
 	} else {
 		uint64_t pa = smmu_ste_s1ctxptr(rq->ste) + (uint64_t)rq->cd_idx * SMMU_CD_BYTES;
-		if (!smmu_fetch_cfg(s, rq, pa, rq->cd))
+		rq->cd = rq->cd_buf;
+		if (!smmu_fetch_cfg(s, rq, pa, rq->cd_buf))
 			return smmu_cfg_fault(s, rq, SMMU_EVT_F_CD_FETCH);
 		int rc = smmu_check_cd(s, rq, err);
 		if (rc)
 			return rc;
+		/* The insert may evict the cached STE rq->ste points at: keep a copy. */
+		if (rq->ste != rq->ste_buf) {
+			memcpy(rq->ste_buf, rq->ste, SMMU_STE_BYTES);
+			rq->ste = rq->ste_buf;
+		}
 		iom_cache_insert(s->cfgc, &k, rq->cd, NULL, NULL);
 	}
 	rq->asid = (uint32_t)smmu_cd_asid(rq->cd);
@@ -600,22 +609,23 @@ void smmu_tlb_count_drop(struct iom_smmu *s, const struct iom_cache_key *k)
 		s->tlb_global_count--;
 }
 
-/* Probe only the page sizes (and the global tag) present; the hit is then
- * looked up once for replacement/stats, a miss counts one lookup. */
+/* Probe only the page sizes (and the global tag) present; a hit counts as
+ * one TLB hit, a miss of every probe as one TLB miss. */
 static struct smmu_tlb_entry *smmu_tlb_find(struct iom_smmu *s, uint32_t asid, uint64_t iova)
 {
 	for (uint32_t i = 0; i < SMMU_TLB_NSIZES; i++) {
 		if (!s->tlb_size_count[i])
 			continue;
 		struct iom_cache_key k = { iova >> smmu_tlb_size_shift(i), smmu_tlb_tag(asid, i, 0) };
-		if (iom_cache_peek(s->tlb, &k))
-			return iom_cache_lookup(s->tlb, &k);
+		struct smmu_tlb_entry *e = iom_cache_probe(s->tlb, &k);
+		if (e)
+			return e;
 		k.tag = smmu_tlb_tag(0, i, 1);
-		if (s->tlb_global_count && iom_cache_peek(s->tlb, &k))
-			return iom_cache_lookup(s->tlb, &k);
+		if (s->tlb_global_count && (e = iom_cache_probe(s->tlb, &k)))
+			return e;
 	}
-	struct iom_cache_key miss = { iova >> 12, smmu_tlb_tag(asid, 0, 0) };
-	return iom_cache_lookup(s->tlb, &miss);
+	iom_cache_count_miss(s->tlb);
+	return NULL;
 }
 
 static uint32_t smmu_size_idx(uint64_t page_size)
@@ -837,7 +847,9 @@ static int smmu_decode_and_translate(struct iom_smmu *s, struct smmu_req *rq, st
 
 int iom_smmu_translate(struct iom_smmu *s, struct iom_txn *t, struct iom_err *err)
 {
-	struct smmu_req rq = { .t = t, .now = t->issue_ps, .sid = t->rid };
+	uint64_t ste_buf[SMMU_STE_WORDS], cd_buf[SMMU_CD_WORDS]; /* filled only on a fetch */
+	struct smmu_req rq = { .t = t, .now = t->issue_ps, .sid = t->rid,
+			       .ste_buf = ste_buf, .cd_buf = cd_buf };
 
 	smmu_txn_reset(t);
 	s->st.translations++;

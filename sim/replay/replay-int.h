@@ -34,6 +34,8 @@ struct iom_system {
 	struct iom_iommu iommu;
 	struct iom_host *host;
 	struct iom_u64map devices; /* rid -> struct iom_device * */
+	struct iom_device *last_dev; /* one-entry cache of the lookup by rid */
+	uint32_t last_rid;
 	struct iom_stats *stats;
 	struct iom_stats_snap *roi_start; /* snapshot at the roi marker */
 	struct iom_stats_snap *roi_end;   /* snapshot at the end marker / end */

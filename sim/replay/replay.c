@@ -198,6 +198,34 @@ static void replay_phase(struct iom_system *s, const struct iom_rec *rec,
 	}
 }
 
+/* A control record: applied, or rejected and counted by reason (the first
+ * ten rejections are printed). Nonzero only for errors that end the replay. */
+static int replay_control_record(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
+				 struct iom_trace_reader *rd, const struct iom_replay_opts *o,
+				 unsigned *warned, struct iom_err *err)
+{
+	s->control_records++;
+	int r = replay_control(s, rec, now, err);
+	if (r == -IOM_ENOTSUP || r == -IOM_ENOMEM || r == -IOM_EIO) {
+		iom_err_prefix(err, "%s", iom_trace_where(rd));
+		return r;
+	}
+	if (r) {
+		unsigned why = replay_reason(r);
+		if (rec->kind == IOM_REC_UNMAP && why == IOM_REJ_NO_DOMAIN &&
+		    iom_host_domain(s->host, rec->domain))
+			why = IOM_REJ_NOT_MAPPED;
+		if (rec->kind == IOM_REC_DETACH && why == IOM_REJ_NO_DOMAIN)
+			why = IOM_REJ_NOT_ATTACHED;
+		s->rejected++;
+		s->rejected_by[why]++;
+		if (o->warn && (*warned)++ < 10)
+			fprintf(o->warn, "iommusim: %s: rejected %s: %s\n", iom_trace_where(rd),
+				iom_rec_kind_name(rec->kind), err->msg);
+	}
+	return 0;
+}
+
 int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 		   struct iom_replay_result *res, struct iom_err *err)
 {
@@ -211,52 +239,31 @@ int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 	bool closed = s->dev_cfg.mode == IOM_DEV_CLOSED_LOOP;
 	uint64_t now = 0;
 	unsigned warned = 0;
-	struct iom_rec rec;
+	const struct iom_rec *rec;
 	int r;
-	while ((r = iom_trace_next(rd, &rec, err)) == 1) {
+	while ((r = iom_trace_next_ref(rd, &rec, err)) == 1) {
 		if (!res->records)
-			res->first_ps = rec.time_ps;
-		now = closed ? IOM_MAX(now, s->sim_end_ps) : rec.time_ps;
+			res->first_ps = rec->time_ps;
+		now = closed ? IOM_MAX(now, s->sim_end_ps) : rec->time_ps;
 		res->records++;
 		s->records++;
-		if (replay_kind_unimplemented(rec.kind)) {
+		if (replay_kind_unimplemented(rec->kind)) {
 			r = iom_err_set(err, IOM_ENOTSUP,
 					"%s: record kind '%s' is not implemented by this build yet",
-					iom_trace_where(rd), iom_rec_kind_name(rec.kind));
+					iom_trace_where(rd), iom_rec_kind_name(rec->kind));
 			break;
 		}
-		if (rec.kind == IOM_REC_DMA) {
-			r = replay_dma(s, &rec, now, err);
+		if (rec->kind == IOM_REC_DMA) {
+			r = replay_dma(s, rec, now, err);
 			if (r) {
 				iom_err_prefix(err, "%s", iom_trace_where(rd));
 				break;
 			}
-			continue;
-		}
-		if (rec.kind == IOM_REC_PHASE) {
+		} else if (rec->kind == IOM_REC_PHASE) {
 			res->phase_records++;
-			replay_phase(s, &rec, res);
-			continue;
-		}
-		s->control_records++;
-		r = replay_control(s, &rec, now, err);
-		if (r == -IOM_ENOTSUP || r == -IOM_ENOMEM || r == -IOM_EIO) {
-			iom_err_prefix(err, "%s", iom_trace_where(rd));
+			replay_phase(s, rec, res);
+		} else if ((r = replay_control_record(s, rec, now, rd, o, &warned, err))) {
 			break;
-		}
-		if (r) {
-			unsigned why = replay_reason(r);
-			if (rec.kind == IOM_REC_UNMAP && why == IOM_REJ_NO_DOMAIN &&
-			    iom_host_domain(s->host, rec.domain))
-				why = IOM_REJ_NOT_MAPPED;
-			if (rec.kind == IOM_REC_DETACH && why == IOM_REJ_NO_DOMAIN)
-				why = IOM_REJ_NOT_ATTACHED;
-			s->rejected++;
-			s->rejected_by[why]++;
-			if (o->warn && warned++ < 10)
-				fprintf(o->warn, "iommusim: %s: rejected %s: %s\n", iom_trace_where(rd),
-					iom_rec_kind_name(rec.kind), err->msg);
-			r = 0;
 		}
 		if (o->max_records && res->records >= o->max_records)
 			break;

@@ -141,8 +141,12 @@ fail:
 struct iom_device *iom_system_device(struct iom_system *s, uint32_t rid, struct iom_err *err)
 {
 	uint64_t v;
-	if (iom_u64map_get(&s->devices, rid, &v))
-		return (struct iom_device *)(uintptr_t)v;
+	if (s->last_dev && s->last_rid == rid)
+		return s->last_dev;
+	if (iom_u64map_get(&s->devices, rid, &v)) {
+		s->last_rid = rid;
+		return s->last_dev = (struct iom_device *)(uintptr_t)v;
+	}
 	struct iom_device *d = calloc(1, sizeof(*d));
 	if (!d) {
 		iom_err_set(err, IOM_ENOMEM, "out of memory");
