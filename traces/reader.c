@@ -39,24 +39,30 @@ struct reader_batch {
 	struct iom_err err;
 };
 
+/* Three groups on separate cache lines: the producer's decoder state, the
+ * consumer's state (read on every record: sharing a line with the decoder's
+ * constantly written fields cost more than the whole record hand-over), and
+ * the few fields both touch under the lock once per batch. */
 struct iom_trace_reader {
+	/* producer (the decode thread, or the consumer when not threaded) */
 	struct trc_src src;
-	char *name;
+	/* consumer */
+	_Alignas(64) char *name;
 	bool threaded;
-	int fd;             /* the file under the gzip layer (progress) */
-	uint64_t file_size; /* 0 when not a regular file */
-	/* consumer state */
+	bool holding;       /* consumer owns ring[head] */
+	unsigned head, pos; /* head: batch being read; pos: next record in it */
+	struct reader_batch *ring;
+	const uint64_t *locp; /* location of the record last returned */
 	uint64_t records, skipped, loc;
 	int status; /* 1 running; 0 ended; <0 sticky error */
+	int fd;             /* the file under the gzip layer (progress) */
+	uint64_t file_size; /* 0 when not a regular file */
 	struct iom_rec one; /* the record, when decoding inline */
-	const uint64_t *locp; /* location of the record last returned (threaded) */
 	struct iom_err err;
 	char where[300];
-	/* decode-ahead ring */
-	struct reader_batch *ring;
-	unsigned head, fill, pos; /* head: next batch to read; fill: batches ready */
+	/* shared, under lock */
+	_Alignas(64) unsigned fill; /* batches ready */
 	bool stop;
-	bool holding; /* consumer owns ring[head] */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t ready, space;
@@ -247,7 +253,10 @@ struct iom_trace_reader *iom_trace_open(const char *path, const struct iom_trace
 		iom_err_set(err, IOM_EINVAL, "trace: no path");
 		return NULL;
 	}
-	struct iom_trace_reader *t = calloc(1, sizeof(*t));
+	/* aligned: the groups of fields must really sit on separate lines */
+	struct iom_trace_reader *t = aligned_alloc(64, (sizeof(*t) + 63) / 64 * 64);
+	if (t)
+		memset(t, 0, sizeof(*t));
 	if (t)
 		t->name = strdup(strcmp(path, "-") ? path : "<stdin>");
 	if (!t || !t->name) {
