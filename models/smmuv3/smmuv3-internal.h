@@ -42,6 +42,8 @@ struct iom_smmu {
 	uint32_t cr0, gbpa;
 	uint64_t strtab_base;
 	uint32_t strtab_log2size;
+	uint32_t strtab_fmt;   /* SMMU_STRTAB_FMT_* */
+	uint32_t strtab_split; /* 2-level: SID bits resolved by the L2 tables */
 	uint64_t cmdq_base, evtq_base;
 	uint32_t cmdq_log2, evtq_log2;
 	uint32_t cmdq_prod, cmdq_cons; /* cons includes ERR [30:24] */

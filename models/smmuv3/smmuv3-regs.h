@@ -51,6 +51,30 @@ static inline uint32_t smmu_strtab_cfg_make(uint32_t fmt, uint32_t log2size)
 }
 #define SMMU_STRTAB_FMT_LINEAR 0u
 #define SMMU_STRTAB_FMT_2LVL 1u
+static inline uint32_t smmu_strtab_cfg_split(uint32_t r) { return (uint32_t)smmu_fget(r, 10, 6); }
+static inline uint32_t smmu_strtab_cfg_make_2lvl(uint32_t log2size, uint32_t split)
+{
+	return (uint32_t)smmu_fset(smmu_strtab_cfg_make(SMMU_STRTAB_FMT_2LVL, log2size), 10, 6, split);
+}
+/* L1STD (5.1): Span [4:0], L2Ptr [55:6]; the L2 table of 2^(Span-1) STEs
+ * is aligned to its size, so address bits [4+Span:0] read as zero. */
+static inline uint32_t smmu_l1std_span(uint64_t d) { return (uint32_t)smmu_fget(d, 4, 0); }
+static inline uint64_t smmu_l1std_l2ptr(uint64_t d, uint32_t span)
+{
+	return d & smmu_fget(~0ull, 55, 0) & ~((1ull << (5 + span)) - 1);
+}
+static inline uint64_t smmu_l1std_make(uint64_t l2ptr, uint32_t span)
+{
+	return (l2ptr & (smmu_fget(~0ull, 55, 6) << 6)) | span;
+}
+/* L1CD (5.3): V bit 0, L2Ptr [55:12] */
+static inline uint64_t smmu_l1cd_v(uint64_t d) { return d & 1; }
+static inline uint64_t smmu_l1cd_l2ptr(uint64_t d) { return d & (smmu_fget(~0ull, 55, 12) << 12); }
+static inline uint64_t smmu_l1cd_make(uint64_t l2ptr) { return smmu_l1cd_l2ptr(l2ptr) | 1; }
+/* STE.S1Fmt: 0 linear, 1 2-level with 4 KB leaves (64 CDs), 2 with 64 KB leaves (1024 CDs) */
+#define SMMU_S1FMT_LINEAR 0u
+#define SMMU_S1FMT_64CD 1u
+#define SMMU_S1FMT_1024CD 2u
 /* SMMU_CMDQ_BASE / SMMU_EVTQ_BASE: ADDR [51:5], LOG2SIZE [4:0], RA/WA bit 62 */
 static inline uint64_t smmu_q_base_addr(uint64_t r) { return r & (smmu_fget(~0ull, 51, 5) << 5); }
 static inline uint32_t smmu_q_base_log2size(uint64_t r) { return (uint32_t)smmu_fget(r, 4, 0); }

@@ -227,14 +227,18 @@ int iom_smmu_write_strtab(struct iom_smmu *s, uint64_t base, uint32_t base_cfg,
 	uint32_t fmt = smmu_strtab_cfg_fmt(base_cfg);
 	uint32_t log2 = smmu_strtab_cfg_log2size(base_cfg);
 
+	uint32_t split = 0;
 	if (fmt == SMMU_STRTAB_FMT_2LVL) {
-		iom_unimp("smmu %s: 2-level stream table (STRTAB_BASE_CFG.FMT=1)", s->name);
-		return iom_err_set(err, IOM_ENOTSUP,
-				   "smmu %s: STRTAB_BASE_CFG.FMT=1 (2-level) not implemented", s->name);
-	}
-	if (fmt != SMMU_STRTAB_FMT_LINEAR)
+		/* 6.3.24: SPLIT 6, 8 or 10 (4 KB / 16 KB / 64 KB L2 tables) */
+		split = smmu_strtab_cfg_split(base_cfg);
+		if (split != 6 && split != 8 && split != 10)
+			return iom_err_set(err, IOM_EINVAL,
+					   "smmu %s: STRTAB_BASE_CFG.SPLIT=%u is reserved (6, 8 or 10)",
+					   s->name, split);
+	} else if (fmt != SMMU_STRTAB_FMT_LINEAR) {
 		return iom_err_set(err, IOM_EINVAL,
 				   "smmu %s: STRTAB_BASE_CFG.FMT=%u is reserved", s->name, fmt);
+	}
 	if (log2 > s->cfg.sid_bits) {
 		/* 6.3.24: LOG2SIZE above IDR1.SIDSIZE behaves as SIDSIZE. */
 		iom_guest_error("smmu %s: STRTAB LOG2SIZE %u > SIDSIZE %u, capped", s->name, log2,
@@ -243,6 +247,8 @@ int iom_smmu_write_strtab(struct iom_smmu *s, uint64_t base, uint32_t base_cfg,
 	}
 	s->strtab_base = smmu_strtab_base_addr(base);
 	s->strtab_log2size = log2;
+	s->strtab_fmt = fmt;
+	s->strtab_split = split;
 	return 0;
 }
 
@@ -355,7 +361,7 @@ struct smmu_req {
 	uint32_t asid;
 	struct iom_pt_cfg ptc;
 	uint8_t start_level;
-	uint64_t fetch_pa; /* F_WALK_EABT: the descriptor address that aborted */
+	uint64_t fetch_pa; /* F_STE_FETCH, F_CD_FETCH, F_WALK_EABT: the address that aborted */
 };
 
 static bool smmu_event_has_addr(uint32_t id)
@@ -377,6 +383,10 @@ static void smmu_event_build(const struct smmu_req *rq, uint32_t id, uint64_t ev
 	if (rq->ssv) {
 		smmu_evt_set_ssv(ev, 1);
 		smmu_evt_set_ssid(ev, rq->ssid);
+	}
+	if (id == SMMU_EVT_F_STE_FETCH || id == SMMU_EVT_F_CD_FETCH) {
+		smmu_evt_set_fetch_addr(ev, rq->fetch_pa); /* 7.3.4, 7.3.10: FetchAddr */
+		return;
 	}
 	if (!smmu_event_has_addr(id))
 		return;
@@ -478,6 +488,41 @@ static bool smmu_ste_legal(struct iom_smmu *s, const uint64_t *ste, uint32_t sid
 	return true;
 }
 
+/* Timed 8-byte level-1 descriptor fetch (L1STD, L1CD) through the config requester. */
+static bool smmu_fetch_l1(struct iom_smmu *s, struct smmu_req *rq, uint64_t pa, uint64_t *d)
+{
+	bool ok = true;
+	rq->now = iom_mem_timed_read(s->mem, s->req_cfg, pa, d, 8, rq->now, &ok);
+	rq->t->cfg_reads++;
+	s->st.cfg_reads++;
+	s->st.l1_desc_reads++;
+	return ok;
+}
+
+/* Where the STE of rq->sid lives (5.1, 6.3.24): linear, or through the
+ * L1STD of a 2-level table (read on every STE miss: L1 descriptors are not
+ * cached by this model). SMMU_CONT with *pa, or the terminated outcome. */
+static int smmu_ste_addr(struct iom_smmu *s, struct smmu_req *rq, uint64_t *pa)
+{
+	if (s->strtab_fmt == SMMU_STRTAB_FMT_LINEAR) {
+		*pa = s->strtab_base + (uint64_t)rq->sid * SMMU_STE_BYTES;
+		return SMMU_CONT;
+	}
+	uint32_t split = s->strtab_split; /* LOG2SIZE <= SPLIT: only L1STD #0 is used */
+	uint64_t l1pa = s->strtab_base + ((uint64_t)rq->sid >> split) * 8, d;
+	if (!smmu_fetch_l1(s, rq, l1pa, &d)) {
+		rq->fetch_pa = l1pa;
+		return smmu_cfg_fault(s, rq, SMMU_EVT_F_STE_FETCH);
+	}
+	uint32_t span = smmu_l1std_span(d), l2idx = rq->sid & ((1u << split) - 1);
+	/* 7.3.3: Span 0 (no L2 table), Span > SPLIT + 1 (covers the reserved
+	 * values), or SID[SPLIT-1:0] beyond the 2^(Span-1) STEs of the table */
+	if (span == 0 || span > split + 1 || (uint64_t)l2idx >> (span - 1))
+		return smmu_cfg_fault(s, rq, SMMU_EVT_C_BAD_STREAMID);
+	*pa = smmu_l1std_l2ptr(d, span) + (uint64_t)l2idx * SMMU_STE_BYTES;
+	return SMMU_CONT;
+}
+
 static int smmu_find_ste(struct iom_smmu *s, struct smmu_req *rq)
 {
 	struct iom_cache_key k = { .addr = rq->sid, .tag = 0 };
@@ -490,9 +535,15 @@ static int smmu_find_ste(struct iom_smmu *s, struct smmu_req *rq)
 		rq->ste = v;
 		return SMMU_CONT;
 	}
+	uint64_t pa = 0;
+	int rc = smmu_ste_addr(s, rq, &pa);
+	if (rc != SMMU_CONT)
+		return rc;
 	rq->ste = rq->ste_buf;
-	if (!smmu_fetch_cfg(s, rq, s->strtab_base + (uint64_t)rq->sid * SMMU_STE_BYTES, rq->ste_buf))
+	if (!smmu_fetch_cfg(s, rq, pa, rq->ste_buf)) {
+		rq->fetch_pa = pa;
 		return smmu_cfg_fault(s, rq, SMMU_EVT_F_STE_FETCH);
+	}
 	if (!smmu_ste_legal(s, rq->ste, rq->sid))
 		return smmu_cfg_fault(s, rq, SMMU_EVT_C_BAD_STE);
 	iom_cache_insert(s->cfgc, &k, rq->ste, NULL, NULL);
@@ -504,8 +555,6 @@ static int smmu_select_cd(struct iom_smmu *s, struct smmu_req *rq, struct iom_er
 {
 	uint64_t cdmax = smmu_ste_s1cdmax(rq->ste), dss = smmu_ste_s1dss(rq->ste);
 
-	if (cdmax && smmu_ste_s1fmt(rq->ste) != 0)
-		return smmu_unimp(s, rq, err, "2-level CD table (STE.S1Fmt != 0)");
 	if (rq->ssv) {
 		if (cdmax == 0 || (uint64_t)rq->ssid >> cdmax)
 			return smmu_cfg_fault(s, rq, SMMU_EVT_C_BAD_SUBSTREAMID);
@@ -544,6 +593,29 @@ static int smmu_check_cd(struct iom_smmu *s, struct smmu_req *rq, struct iom_err
 	return SMMU_CONT;
 }
 
+/* Where CD rq->cd_idx lives (5.2 S1Fmt, 5.3): a linear table, or the L2
+ * table an L1CD points at (L1CD read on every CD miss, not cached; with
+ * S1CDMax <= the split only L1CD #0 is used). */
+static int smmu_cd_addr(struct iom_smmu *s, struct smmu_req *rq, uint64_t *pa)
+{
+	uint64_t base = smmu_ste_s1ctxptr(rq->ste), fmt = smmu_ste_s1fmt(rq->ste);
+	uint64_t cdmax = smmu_ste_s1cdmax(rq->ste);
+	if (cdmax == 0 || fmt == SMMU_S1FMT_LINEAR) {
+		*pa = base + (uint64_t)rq->cd_idx * SMMU_CD_BYTES;
+		return SMMU_CONT;
+	}
+	unsigned split = fmt == SMMU_S1FMT_64CD ? 6 : 10;
+	uint64_t l1pa = base + ((uint64_t)rq->cd_idx >> split) * 8, d;
+	if (!smmu_fetch_l1(s, rq, l1pa, &d)) {
+		rq->fetch_pa = l1pa;
+		return smmu_cfg_fault(s, rq, SMMU_EVT_F_CD_FETCH);
+	}
+	if (!smmu_l1cd_v(d))
+		return smmu_cfg_fault(s, rq, SMMU_EVT_C_BAD_SUBSTREAMID);
+	*pa = smmu_l1cd_l2ptr(d) + (uint64_t)(rq->cd_idx & ((1u << split) - 1)) * SMMU_CD_BYTES;
+	return SMMU_CONT;
+}
+
 static int smmu_find_cd(struct iom_smmu *s, struct smmu_req *rq, struct iom_err *err)
 {
 	struct iom_cache_key k = { .addr = rq->sid, .tag = SMMU_CFG_TAG_CD | rq->cd_idx };
@@ -553,11 +625,16 @@ static int smmu_find_cd(struct iom_smmu *s, struct smmu_req *rq, struct iom_err 
 	if (v) {
 		rq->cd = v;
 	} else {
-		uint64_t pa = smmu_ste_s1ctxptr(rq->ste) + (uint64_t)rq->cd_idx * SMMU_CD_BYTES;
+		uint64_t pa = 0;
+		int rc = smmu_cd_addr(s, rq, &pa);
+		if (rc != SMMU_CONT)
+			return rc;
 		rq->cd = rq->cd_buf;
-		if (!smmu_fetch_cfg(s, rq, pa, rq->cd_buf))
+		if (!smmu_fetch_cfg(s, rq, pa, rq->cd_buf)) {
+			rq->fetch_pa = pa;
 			return smmu_cfg_fault(s, rq, SMMU_EVT_F_CD_FETCH);
-		int rc = smmu_check_cd(s, rq, err);
+		}
+		rc = smmu_check_cd(s, rq, err);
 		if (rc)
 			return rc;
 		/* The insert may evict the cached STE rq->ste points at: keep a copy. */

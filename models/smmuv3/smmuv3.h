@@ -104,6 +104,7 @@ int iom_smmu_translate(struct iom_smmu *s, struct iom_txn *t, struct iom_err *er
 /* Counters (plain struct, read by tests). */
 struct iom_smmu_stats {
 	uint64_t translations, bypassed, aborted, tlb_hits, walks, walk_reads, cfg_reads;
+	uint64_t l1_desc_reads; /* L1STD / L1CD fetches (2-level tables), included in cfg_reads */
 	uint64_t walk_reads_level[4];
 	uint64_t faults;
 	uint64_t fault_by_id[256];   /* indexed by event ID */

@@ -24,6 +24,7 @@ static const struct smmu_ctr smmu_ctrs[] = {
 	SMMU_CTR(walks, "walks", "stage-1 table walks"),
 	SMMU_CTR(walk_reads, "reads", "descriptor reads by walks"),
 	SMMU_CTR(cfg_reads, "reads", "STE/CD fetches from memory"),
+	SMMU_CTR(l1_desc_reads, "reads", "L1STD/L1CD fetches of 2-level tables (part of cfg_reads)"),
 	SMMU_CTR(faults, "txns", "transactions terminated with an event ID"),
 	SMMU_CTR(commands, "cmds", "commands executed"),
 	SMMU_CTR(cmd_illegal, "cmds", "illegal commands (CERROR_ILL)"),

@@ -517,13 +517,6 @@ Test(smmuv3, smmu_disabled_bypasses_or_aborts_per_gbpa)
 	expect_no_event();
 }
 
-Test(smmuv3, two_level_stream_table_is_not_implemented)
-{
-	int rc = iom_smmu_write_strtab(F.smmu, 0x100000, smmu_strtab_cfg_make(1, 8), &F.err);
-	cr_assert_eq(rc, -IOM_ENOTSUP);
-	cr_assert(strstr(F.err.msg, "smmu0") && strstr(F.err.msg, "FMT"), "%s", F.err.msg);
-}
-
 Test(smmuv3, stage2_ste_is_not_implemented)
 {
 	uint64_t ste[8] = { 0 };
