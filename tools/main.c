@@ -24,6 +24,9 @@ static const struct cli_cmd {
 	{"trace", cli_trace, "trace tools: convert between text and binary, statistics"},
 	{"gen", cli_gen, "generate a synthetic workload trace (nvme)"},
 	{"config", cli_config, "print the default configuration, the resolved one, or the reference"},
+	{"sweep", cli_sweep, "run a parameter sweep in parallel (resumable), or emit GNU parallel/Slurm jobs"},
+	{"merge", cli_merge, "collect a sweep's per-point results (from one or many machines) into its CSV"},
+	{"plot", cli_plot, "gnuplot figures (PNG, SVG, editable .gp) from a sweep's results CSV"},
 };
 
 static void usage(FILE *f)

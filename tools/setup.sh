@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="build-essential cmake ninja-build pkg-config zlib1g-dev libyaml-dev libjansson-dev
-libcriterion-dev libsystemc-dev verilator gnuplot-nox parallel"
+libcriterion-dev libsystemc-dev verilator gnuplot-nox parallel libxxhash-dev"
 
 missing=""
 for p in $PKGS; do

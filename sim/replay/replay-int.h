@@ -44,7 +44,6 @@ struct iom_system {
 	uint64_t dma_bytes, sim_end_ps;
 };
 
-struct iom_device *iom_system_device(struct iom_system *s, uint32_t rid, struct iom_err *err);
 int iom_replay_register_stats(struct iom_system *s, struct iom_err *err);
 
 #endif

@@ -39,6 +39,10 @@ const struct iom_prop_table *const *iom_system_prop_tables(size_t *n);
 struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err);
 void iom_system_destroy(struct iom_system *sys);
 struct iom_stats *iom_system_stats(struct iom_system *sys);
+/* The device with requester ID rid, created (with the `device` section's
+ * parameters, its stats registered) on first use. NULL with err set. */
+struct iom_device;
+struct iom_device *iom_system_device(struct iom_system *sys, uint32_t rid, struct iom_err *err);
 
 enum iom_reject_reason {
 	IOM_REJ_NO_DOMAIN = 0, /* record names a domain that does not exist */
