@@ -2,7 +2,10 @@
 /*
  * vmsa-regs.h - VMSAv8-64 translation-table descriptor fields (private to
  * models/pgtable).  Arm DDI0487 D8.3 "Translation table descriptor formats"
- * (K.a numbering), 4 KB granule, no FEAT_LPA/LPA2 (OA field [47:12]).
+ * (K.a numbering): stage 1 and stage 2, 4/16/64 KB granules.  The address
+ * field is [47:g] (g = granule shift; the bits below g are RES0 for 16 KB and
+ * 64 KB); with the 64 KB granule and FEAT_LPA, descriptor bits [15:12] hold
+ * OA[51:48].  FEAT_LPA2 (OA[51:50] in [9:8]) is not modelled.
  *
  * One accessor per field; model code uses only these, never a raw shift.
  * Bit positions are given as [hi:lo] inclusive, as in the spec.
@@ -17,9 +20,11 @@
 #define VMSA_GENMASK(hi, lo) ((~0ull >> (63 - (hi))) & ~((1ull << (lo)) - 1))
 
 /* ---- fields common to all descriptors (D8.3.1) ---- */
-#define VMSA_D_VALID VMSA_GENMASK(0, 0)   /* [0]   1 = valid */
-#define VMSA_D_TYPE  VMSA_GENMASK(1, 1)   /* [1]   1 = table (L0-L2) / page (L3); 0 = block */
-#define VMSA_D_ADDR  VMSA_GENMASK(47, 12) /* [47:12] next-table address / output address */
+#define VMSA_D_VALID       VMSA_GENMASK(0, 0)   /* [0]   1 = valid */
+#define VMSA_D_TYPE        VMSA_GENMASK(1, 1)   /* [1]   1 = table (L0-L2) / page (L3); 0 = block */
+#define VMSA_D_ADDR        VMSA_GENMASK(47, 12) /* [47:12] next-table address / output address */
+#define VMSA_D_ADDR_HI64K  VMSA_GENMASK(15, 12) /* [15:12] OA[51:48], 64 KB granule + FEAT_LPA */
+#define VMSA_ADDR_HI_SHIFT 48u                  /* OA bit that VMSA_D_ADDR_HI64K[0] holds */
 
 /* ---- block and page descriptors, stage 1: lower attributes [11:2] ---- */
 #define VMSA_D_ATTRINDX VMSA_GENMASK(4, 2)   /* [4:2] AttrIndx: index into MAIR_ELx */
@@ -35,6 +40,13 @@
 #define VMSA_D_PXN  VMSA_GENMASK(53, 53) /* [53]  PXN: privileged execute-never */
 #define VMSA_D_UXN  VMSA_GENMASK(54, 54) /* [54]  UXN/XN: unprivileged execute-never */
 
+/* ---- block and page descriptors, stage 2 (D8.3.2): lower attributes [11:2] ---- */
+#define VMSA_S2_MEMATTR VMSA_GENMASK(5, 2) /* [5:2] MemAttr[3:0] (FWB = 0) */
+#define VMSA_S2_S2AP_R  VMSA_GENMASK(6, 6) /* [6]   S2AP[0]: read allowed */
+#define VMSA_S2_S2AP_W  VMSA_GENMASK(7, 7) /* [7]   S2AP[1]: write allowed */
+/* SH [9:8], AF [10], DBM [51], Contiguous [52] as for stage 1; bit 11 is RES0. */
+#define VMSA_S2_XN VMSA_GENMASK(54, 53) /* [54:53] XN[1:0] (FEAT_XNX) */
+
 /* ---- table descriptors, stage 1: hierarchical controls [63:59] (D8.4.2) ---- */
 #define VMSA_T_PXNTABLE VMSA_GENMASK(59, 59) /* [59] PXNTable */
 #define VMSA_T_UXNTABLE VMSA_GENMASK(60, 60) /* [60] UXNTable/XNTable */
@@ -43,8 +55,13 @@
 #define VMSA_T_NSTABLE  VMSA_GENMASK(63, 63) /* [63] NSTable */
 
 /* Field values. */
-#define VMSA_SH_INNER        3u /* SH = 0b11 Inner Shareable */
-#define VMSA_ATTRINDX_NORMAL 0u /* MAIR index 0: by convention Normal WB memory */
+#define VMSA_SH_INNER             3u   /* SH = 0b11 Inner Shareable */
+#define VMSA_ATTRINDX_NORMAL      0u   /* MAIR index 0: by convention Normal WB memory */
+#define VMSA_S2_MEMATTR_NORMAL_WB 0xfu /* MemAttr 0b1111: Normal, Outer/Inner Write-back */
+/* S2 XN[1:0] (FEAT_XNX): 00 executable at EL1 and EL0, 01 not at EL1, 10 at
+ * neither, 11 not at EL0.  Devices are treated as EL0 (unprivileged). */
+#define VMSA_S2_XN_NONE 0u
+#define VMSA_S2_XN_ALL  2u
 
 /* Extract / place a field given its mask (mask is a constant, never 0). */
 static inline uint64_t vmsa_get(uint64_t d, uint64_t mask)
@@ -105,6 +122,30 @@ static inline bool vmsa_d_pxn(uint64_t d)
 static inline bool vmsa_d_uxn(uint64_t d)
 {
 	return vmsa_get(d, VMSA_D_UXN);
+}
+static inline bool vmsa_d_cont(uint64_t d)
+{
+	return vmsa_get(d, VMSA_D_CONT);
+}
+static inline unsigned vmsa_d_addr_hi64k(uint64_t d)
+{
+	return (unsigned)vmsa_get(d, VMSA_D_ADDR_HI64K);
+}
+static inline bool vmsa_s2_read(uint64_t d)
+{
+	return vmsa_get(d, VMSA_S2_S2AP_R);
+}
+static inline bool vmsa_s2_write(uint64_t d)
+{
+	return vmsa_get(d, VMSA_S2_S2AP_W);
+}
+static inline unsigned vmsa_s2_xn(uint64_t d)
+{
+	return (unsigned)vmsa_get(d, VMSA_S2_XN);
+}
+static inline bool vmsa_t_pxntable(uint64_t d)
+{
+	return vmsa_get(d, VMSA_T_PXNTABLE);
 }
 static inline bool vmsa_t_uxntable(uint64_t d)
 {
