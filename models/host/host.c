@@ -9,16 +9,35 @@
  *  - stage-1 leaves are built non-global (nG, ASID-tagged), unprivileged
  *    accessible (AP[1]=1), with AF set, as io-pgtable-arm does for IOMMU_*
  *    protections without IOMMU_PRIV;
- *  - strict invalidation: unmap, then one invalidation of the unmapped range
- *    with the leaf size as granule, waited for (CMD_SYNC) before unmap returns.
+ *  - invalidation on unmap (host.invalidation), as the DMA API does it:
+ *    strict: unmap, then the unmapped range is invalidated per run of equal
+ *      leaf size (io-pgtable-arm gathers pages and iommu_iotlb_gather_add_page()
+ *      syncs when the page size changes or the range is disjoint), granule =
+ *      that leaf size, each run ending with a CMD_SYNC waited for before
+ *      unmap returns; range: the same with range commands when the IOMMU has
+ *      them (the SMMUv3 driver uses them whenever IDR3.RIL is set);
+ *    lazy: the flush queue of dma-iommu.c, one queue per domain, one CPU:
+ *      an unmap only queues its IOVA range; when flush_batch - 1 entries
+ *      are queued (the ring of flush_batch slots is full: queue_iova()) the
+ *      next unmap first flushes the domain (flush_iotlb_all: TLBI by ASID +
+ *      CMD_SYNC, waited for in that unmap), and the timer armed by the first
+ *      entry after the previous timer flush fires flush_timeout_ns later and
+ *      flushes the domain whether or not entries remain (fq_flush_timeout()).
+ *      Until its flush, a TLB entry can still translate an unmapped IOVA:
+ *      every such translation that returns a PA the tables no longer map is
+ *      counted (host.stale_translations; the IOMMU driver reports each
+ *      translation, the host checks the few IOVAs pending in the queue).
  * ASIDs are allocated lowest-free from 1 (0 is left unused, as Linux's
  *  arm_smmu_asid_xa allocation starts at 1).
  * Unlike io-pgtable-arm, the builder frees a table as soon as an unmap
  *  empties it; the unmap's invalidation is then non-leaf (Leaf=0), so no walk
- *  cache keeps a pointer into a freed (and soon reused) table.
- * Not modelled: lazy (flush-queue) invalidation, IOVA allocation (the trace
- * supplies IOVAs), software cost of the CPU work (only its memory-visible
- * effects and the waits on the IOMMU are timed).
+ *  cache keeps a pointer into a freed (and soon reused) table -- in lazy mode
+ *  too: such an unmap is invalidated at once (as io-pgtable-arm's
+ *  synchronous tlb_flush_walk when it frees a table), not queued.
+ * Not modelled: IOVA allocation (the trace supplies IOVAs), per-CPU flush
+ *  queues, software cost of the CPU work (only its memory-visible effects and
+ *  the waits on the IOMMU are timed). Ranges over 2^20 pages are invalidated
+ *  as one run at the start's leaf size (the per-leaf scan would be slow).
  */
 #include "host.h"
 
@@ -32,10 +51,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const host_inval_names[] = {"strict", NULL};
+static const char *const host_inval_names[] = {"strict", "range", "lazy", NULL};
 
 static const struct iom_host_cfg host_defaults = {
 	.invalidation = IOM_HOST_INVAL_STRICT,
+	.flush_batch = 256,             /* IOVA_DEFAULT_FQ_SIZE */
+	.flush_timeout_ns = 10000000,   /* IOVA_DEFAULT_FQ_TIMEOUT: 10 ms */
 	.ia_bits = 48,
 	.oa_bits = 48,
 	.cd_table_bits = 8,
@@ -45,7 +66,12 @@ static const struct iom_host_cfg host_defaults = {
 
 static const struct iom_prop host_props[] = {
 	IOM_PROP_ENUM_(struct iom_host_cfg, invalidation, host_inval_names,
-		       "IOTLB invalidation policy on unmap (strict: invalidate and wait before unmap returns)"),
+		       "IOTLB invalidation on unmap: strict (per leaf, waited for), range (range "
+		       "commands if the IOMMU has them), lazy (flush queue)"),
+	IOM_PROP_U32_(struct iom_host_cfg, flush_batch, 2, 1u << 20, "entries",
+		      "lazy: flush-queue slots per domain; the queue is flushed when it holds this - 1"),
+	IOM_PROP_U64_(struct iom_host_cfg, flush_timeout_ns, 1, 1ull << 40, "ns",
+		      "lazy: flush timer, armed by the first queued unmap"),
 	IOM_PROP_U32_(struct iom_host_cfg, ia_bits, 25, 48, "bits",
 		      "IOVA width of paging domains (stage-1 T0SZ = 64 - ia_bits)"),
 	IOM_PROP_U32_(struct iom_host_cfg, oa_bits, 32, 48, "bits",
@@ -78,12 +104,35 @@ struct iom_host {
 	struct iom_u64map attach;    /* (rid << 21 | pasid+1) -> domain id */
 	struct iom_u64map tags;      /* tag -> domain id (tags in use) */
 	struct iom_u64map pasid_count; /* rid -> PASID attachments */
+	/* lazy policy */
+	struct iom_u64map stale;     /* pending leaf key (host_stale_key) -> queued count */
+	uint32_t *dirty;             /* domain ids with an armed flush timer, arming order */
+	size_t ndirty, dirty_cap;
 	/* stats */
 	uint64_t domains_created, domains_freed, attaches, detaches;
 	uint64_t maps, map_bytes, unmaps, unmap_bytes, invalidations;
-	struct iom_hist unmap_ps;     /* unmap call to invalidation complete */
+	uint64_t unmaps_deferred, fq_flushes_full, fq_flushes_timer, stale_translations;
+	struct iom_hist unmap_ps;     /* unmap call to its return (strict: invalidation complete) */
 	struct iom_hist attach_ps;
 };
+
+/* Per-domain flush queue (lazy policy): one ring, as on a one-CPU system. */
+struct host_fq {
+	uint32_t entries;     /* unmaps queued since the last flush */
+	bool timer_on;        /* fq_timer_on */
+	uint64_t deadline_ps; /* when the armed timer fires */
+	uint64_t *keys;       /* leaf keys this domain added to h->stale */
+	size_t nkeys, cap;
+};
+
+/* The host's view of a domain: the public part first. */
+struct host_domain {
+	struct iom_host_domain pub;
+	struct host_fq fq;
+};
+
+static void host_observe(void *ctx, const struct iom_txn *t);
+static void host_fq_forget(struct iom_host *h, struct host_domain *hd);
 
 static uint64_t host_attach_key(uint32_t rid, int64_t pasid)
 {
@@ -109,8 +158,11 @@ struct iom_host *iom_host_create(const struct iom_host_cfg *cfg, struct iom_mem 
 	iom_u64map_init(&h->attach);
 	iom_u64map_init(&h->tags);
 	iom_u64map_init(&h->pasid_count);
+	iom_u64map_init(&h->stale);
 	iom_hist_init(&h->unmap_ps);
 	iom_hist_init(&h->attach_ps);
+	if (cfg->invalidation == IOM_HOST_INVAL_LAZY && ops->observe)
+		ops->observe(drv, host_observe, h);
 	return h;
 }
 
@@ -118,6 +170,7 @@ static void host_domain_destroy(struct iom_host_domain *d)
 {
 	if (d->pt)
 		iom_pt_destroy(d->pt);
+	free(((struct host_domain *)d)->fq.keys);
 	free(d);
 }
 
@@ -132,6 +185,10 @@ void iom_host_destroy(struct iom_host *h)
 	iom_u64map_fini(&h->attach);
 	iom_u64map_fini(&h->tags);
 	iom_u64map_fini(&h->pasid_count);
+	iom_u64map_fini(&h->stale);
+	if (h->cfg.invalidation == IOM_HOST_INVAL_LAZY && h->ops->observe)
+		h->ops->observe(h->drv, NULL, NULL);
+	free(h->dirty);
 	free(h);
 }
 
@@ -163,7 +220,7 @@ int iom_host_domain_create(struct iom_host *h, uint32_t id, uint32_t type, struc
 {
 	if (host_dom(h, id))
 		return iom_err_set(err, IOM_EEXIST, "domain %u exists already", id);
-	struct iom_host_domain *d = calloc(1, sizeof(*d));
+	struct iom_host_domain *d = calloc(1, sizeof(struct host_domain));
 	if (!d)
 		return iom_err_set(err, IOM_ENOMEM, "out of memory");
 	d->id = id;
@@ -173,6 +230,9 @@ int iom_host_domain_create(struct iom_host *h, uint32_t id, uint32_t type, struc
 		struct iom_pt_cfg pc = {.fmt = IOM_PT_VMSA64_S1, .granule_shift = 12,
 					.ia_bits = (uint8_t)h->cfg.ia_bits,
 					.oa_bits = (uint8_t)h->cfg.oa_bits};
+		d->pgsizes = (1ull << 30) | (1ull << 21) | (1ull << 12);
+		if (h->ops->domain_format)
+			h->ops->domain_format(h->drv, &pc, &d->pgsizes);
 		struct iom_pt_alloc pa;
 		iom_palloc_as_pt_alloc(h->tables, &pa);
 		r = host_alloc_tag(h, &d->tag, err);
@@ -204,6 +264,7 @@ int iom_host_domain_free(struct iom_host *h, uint32_t id, struct iom_err *err)
 				   d->attached);
 	if (d->tag)
 		iom_u64map_del(&h->tags, d->tag);
+	host_fq_forget(h, (struct host_domain *)d);
 	iom_u64map_del(&h->domains, id);
 	host_domain_destroy(d);
 	h->domains_freed++;
@@ -238,8 +299,10 @@ int iom_host_attach(struct iom_host *h, uint32_t rid, int64_t pasid, uint32_t do
 				   "pasid %lld is beyond the %u-bit CD table (host.cd_table_bits)",
 				   (long long)pasid, h->cfg.cd_table_bits);
 	uint64_t key = host_attach_key(rid, pasid), old;
-	int r = h->ops->attach(h->drv, rid, pasid, d, host_pasids_in_use(h, rid), now_ps, done_ps,
-			       err);
+	int r = iom_host_advance(h, now_ps, err);
+	if (r)
+		return r;
+	r = h->ops->attach(h->drv, rid, pasid, d, host_pasids_in_use(h, rid), now_ps, done_ps, err);
 	if (r)
 		return r;
 	if (iom_u64map_get(&h->attach, key, &old)) {
@@ -265,7 +328,10 @@ int iom_host_detach(struct iom_host *h, uint32_t rid, int64_t pasid, uint64_t no
 	if (!iom_u64map_get(&h->attach, key, &dom_id))
 		return iom_err_set(err, IOM_ENOENT, "device %02x:%02x.%x pasid %lld is not attached",
 				   (rid >> 8) & 0xff, (rid >> 3) & 0x1f, rid & 7, (long long)pasid);
-	int r = h->ops->detach(h->drv, rid, pasid, host_pasids_in_use(h, rid), now_ps, done_ps, err);
+	int r = iom_host_advance(h, now_ps, err);
+	if (r)
+		return r;
+	r = h->ops->detach(h->drv, rid, pasid, host_pasids_in_use(h, rid), now_ps, done_ps, err);
 	if (r)
 		return r;
 	iom_u64map_del(&h->attach, key);
@@ -291,12 +357,13 @@ static uint32_t host_pte_flags(uint32_t prot)
 	return f;
 }
 
-/* iommu_pgsize(): largest of 1G/2M/4K aligned with iova|pa and <= size. */
-static uint64_t host_pgsize(uint64_t iova, uint64_t pa, uint64_t size)
+/* iommu_pgsize(): largest of 1G/2M/4K in the domain's pgsizes aligned with
+ * iova|pa and <= size. */
+static uint64_t host_pgsize(uint64_t pgsizes, uint64_t iova, uint64_t pa, uint64_t size)
 {
 	static const uint64_t sizes[] = {1ull << 30, 1ull << 21, 1ull << 12};
 	for (size_t i = 0; i < IOM_ARRAY_SIZE(sizes); i++)
-		if (!((iova | pa) & (sizes[i] - 1)) && size >= sizes[i])
+		if ((pgsizes & sizes[i]) && !((iova | pa) & (sizes[i] - 1)) && size >= sizes[i])
 			return sizes[i];
 	return 0;
 }
@@ -322,6 +389,9 @@ int iom_host_map(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t pa
 	if (!d)
 		return -err->code;
 	*done_ps = now_ps;
+	int ar = iom_host_advance(h, now_ps, err);
+	if (ar)
+		return ar;
 	if ((iova | pa | size) & 4095)
 		return iom_err_set(err, IOM_EINVAL,
 				   "map: iova 0x%llx, pa 0x%llx and size 0x%llx must be 4 KB aligned",
@@ -336,11 +406,11 @@ int iom_host_map(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t pa
 		done = size;
 	}
 	while (done < size) {
-		uint64_t ps = host_pgsize(iova + done, pa + done, size - done);
+		uint64_t ps = host_pgsize(d->pgsizes, iova + done, pa + done, size - done);
 		/* Map runs of equal page size in one builder call. */
 		uint64_t run = ps;
-		while (done + run + ps <= size && host_pgsize(iova + done + run, pa + done + run,
-							      size - done - run) == ps)
+		while (done + run + ps <= size &&
+		       host_pgsize(d->pgsizes, iova + done + run, pa + done + run, size - done - run) == ps)
 			run += ps;
 		int r = iom_pt_map(d->pt, iova + done, pa + done, run, ps, flags, err);
 		if (r) {
@@ -357,6 +427,248 @@ int iom_host_map(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t pa
 	return 0;
 }
 
+/* ---- invalidation policies ---- */
+
+/* A leaf of the lazy bookkeeping: (ASID, leaf size, leaf index). */
+static uint64_t host_stale_key(uint32_t tag, unsigned size_idx, uint64_t iova)
+{
+	static const unsigned shift[3] = {12, 21, 30};
+	return ((uint64_t)(tag & 0xffff) << 40) | ((uint64_t)size_idx << 38) |
+	       (iova >> shift[size_idx]);
+}
+
+static unsigned host_size_idx(uint64_t pgsize)
+{
+	return pgsize >= (1ull << 30) ? 2 : pgsize >= (1ull << 21) ? 1 : 0;
+}
+
+/* One run of the unmapped range: contiguous leaves of one size. */
+struct host_run {
+	uint64_t iova, size, pgsize;
+};
+
+/* Leaves of [iova, iova + size) before the unmap, as runs of equal leaf size
+ * (holes end a run). *runs is malloc'ed; returns the count or -IOM_ENOMEM. */
+static long host_runs(struct iom_pt *pt, uint64_t iova, uint64_t size, struct host_run **runs)
+{
+	size_t n = 0, cap = 4;
+	struct host_run *r = malloc(cap * sizeof(*r));
+	if (!r)
+		return -IOM_ENOMEM;
+	uint64_t end = iova + size, pa, ps = 0;
+	if ((size >> 12) > (1u << 20)) { /* one run at the start's leaf size */
+		iom_pt_lookup(pt, iova, &pa, &ps);
+		r[0] = (struct host_run){iova, size, ps ? ps : 4096};
+		*runs = r;
+		return 1;
+	}
+	for (uint64_t a = iova; a < end;) {
+		if (iom_pt_lookup(pt, a, &pa, &ps) != 0) {
+			a += 4096;
+			continue;
+		}
+		uint64_t base = a & ~(ps - 1), len = IOM_MIN(base + ps, end) - a;
+		if (n && r[n - 1].pgsize == ps && r[n - 1].iova + r[n - 1].size == a) {
+			r[n - 1].size += len;
+		} else {
+			if (n == cap) {
+				struct host_run *nr = realloc(r, 2 * cap * sizeof(*r));
+				if (!nr) {
+					free(r);
+					return -IOM_ENOMEM;
+				}
+				r = nr;
+				cap *= 2;
+			}
+			r[n++] = (struct host_run){a, len, ps};
+		}
+		a += len;
+	}
+	*runs = r;
+	return (long)n;
+}
+
+/* strict / range: each run is invalidated and waited for in turn. */
+static int host_inval_runs(struct iom_host *h, const struct iom_host_domain *d,
+			   const struct host_run *r, long n, bool leaf, uint64_t now_ps,
+			   uint64_t *done_ps, struct iom_err *err)
+{
+	uint64_t t = now_ps;
+	for (long i = 0; i < n; i++) {
+		struct iom_inval inv = {.scope = IOM_INVAL_RANGE, .leaf = leaf, .tag = d->tag,
+					.iova = r[i].iova, .size = r[i].size,
+					.granule = r[i].pgsize,
+					.use_range = h->cfg.invalidation == IOM_HOST_INVAL_RANGE};
+		int rc = h->iommu->ops->invalidate(h->iommu->self, &inv, t, &t, err);
+		if (rc)
+			return rc;
+		h->invalidations++;
+	}
+	*done_ps = t;
+	return 0;
+}
+
+static int host_dirty_add(struct iom_host *h, uint32_t id)
+{
+	if (h->ndirty == h->dirty_cap) {
+		size_t cap = h->dirty_cap ? 2 * h->dirty_cap : 8;
+		uint32_t *p = realloc(h->dirty, cap * sizeof(*p));
+		if (!p)
+			return -IOM_ENOMEM;
+		h->dirty = p;
+		h->dirty_cap = cap;
+	}
+	h->dirty[h->ndirty++] = id;
+	return 0;
+}
+
+static void host_dirty_del(struct iom_host *h, uint32_t id)
+{
+	for (size_t i = 0; i < h->ndirty; i++) {
+		if (h->dirty[i] == id) {
+			memmove(&h->dirty[i], &h->dirty[i + 1],
+				(h->ndirty - i - 1) * sizeof(*h->dirty));
+			h->ndirty--;
+			return;
+		}
+	}
+}
+
+/* The queued entries are gone (flushed, or the domain freed). */
+static void host_fq_clear(struct iom_host *h, struct host_domain *hd)
+{
+	for (size_t i = 0; i < hd->fq.nkeys; i++) {
+		uint64_t c;
+		if (!iom_u64map_get(&h->stale, hd->fq.keys[i], &c))
+			continue;
+		if (c > 1)
+			iom_u64map_put(&h->stale, hd->fq.keys[i], c - 1);
+		else
+			iom_u64map_del(&h->stale, hd->fq.keys[i]);
+	}
+	hd->fq.nkeys = 0;
+	hd->fq.entries = 0;
+}
+
+static void host_fq_forget(struct iom_host *h, struct host_domain *hd)
+{
+	host_fq_clear(h, hd);
+	if (hd->fq.timer_on)
+		host_dirty_del(h, hd->pub.id);
+	hd->fq.timer_on = false;
+}
+
+/* fq_flush_iotlb(): flush_iotlb_all of the domain (one whole-ASID
+ * invalidation + completion barrier), then the queued entries are free. */
+static int host_fq_flush(struct iom_host *h, struct host_domain *hd, uint64_t now_ps,
+			 uint64_t *done_ps, struct iom_err *err)
+{
+	struct iom_inval inv = {.scope = IOM_INVAL_DOMAIN, .tag = hd->pub.tag};
+	int rc = h->iommu->ops->invalidate(h->iommu->self, &inv, now_ps, done_ps, err);
+	if (rc)
+		return rc;
+	h->invalidations++;
+	host_fq_clear(h, hd);
+	return 0;
+}
+
+int iom_host_advance(struct iom_host *h, uint64_t now_ps, struct iom_err *err)
+{
+	while (h->ndirty) {
+		/* The earliest expired timer (ties: arming order). */
+		size_t best = h->ndirty;
+		uint64_t when = UINT64_MAX;
+		for (size_t i = 0; i < h->ndirty; i++) {
+			const struct host_domain *hd = (const void *)host_dom(h, h->dirty[i]);
+			if (hd->fq.deadline_ps <= now_ps && hd->fq.deadline_ps < when) {
+				best = i;
+				when = hd->fq.deadline_ps;
+			}
+		}
+		if (best == h->ndirty)
+			return 0;
+		struct host_domain *hd = (void *)host_dom(h, h->dirty[best]);
+		uint64_t done;
+		hd->fq.timer_on = false; /* fq_flush_timeout(): cleared before the flush */
+		host_dirty_del(h, hd->pub.id);
+		h->fq_flushes_timer++;
+		int rc = host_fq_flush(h, hd, when, &done, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int host_fq_key(struct host_fq *fq, uint64_t key)
+{
+	if (fq->nkeys == fq->cap) {
+		size_t cap = fq->cap ? 2 * fq->cap : 16;
+		uint64_t *p = realloc(fq->keys, cap * sizeof(*p));
+		if (!p)
+			return -IOM_ENOMEM;
+		fq->keys = p;
+		fq->cap = cap;
+	}
+	fq->keys[fq->nkeys++] = key;
+	return 0;
+}
+
+/* queue_iova(): flush first if the ring is full, queue the entry (its leaves
+ * become pending for the stale-translation check), arm the timer. */
+static int host_fq_queue(struct iom_host *h, struct host_domain *hd, const struct host_run *r,
+			 long n, uint64_t now_ps, uint64_t *done_ps, struct iom_err *err)
+{
+	*done_ps = now_ps;
+	if (hd->fq.entries >= h->cfg.flush_batch - 1) {
+		h->fq_flushes_full++;
+		int rc = host_fq_flush(h, hd, now_ps, done_ps, err);
+		if (rc)
+			return rc;
+	}
+	for (long i = 0; i < n; i++) {
+		unsigned si = host_size_idx(r[i].pgsize);
+		for (uint64_t a = r[i].iova; a < r[i].iova + r[i].size; a += r[i].pgsize) {
+			uint64_t key = host_stale_key(hd->pub.tag, si, a), c = 0;
+			iom_u64map_get(&h->stale, key, &c);
+			if (iom_u64map_put(&h->stale, key, c + 1) || host_fq_key(&hd->fq, key))
+				return iom_err_set(err, IOM_ENOMEM, "out of memory");
+		}
+	}
+	hd->fq.entries++;
+	h->unmaps_deferred++;
+	if (!hd->fq.timer_on) {
+		hd->fq.timer_on = true;
+		hd->fq.deadline_ps = now_ps + h->cfg.flush_timeout_ns * 1000;
+		if (host_dirty_add(h, hd->pub.id))
+			return iom_err_set(err, IOM_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* After each translation (lazy policy): did a TLB entry translate an IOVA
+ * whose unmap is still queued, to a PA the tables no longer map there? */
+static void host_observe(void *ctx, const struct iom_txn *t)
+{
+	struct iom_host *h = ctx;
+	uint64_t dom_id, pa, ps;
+
+	if (!h->stale.len || t->status != IOM_TXN_OK)
+		return;
+	int64_t pasid = (t->flags & IOM_TXN_PASID_VALID) ? (int64_t)t->pasid : -1;
+	if (!iom_u64map_get(&h->attach, host_attach_key(t->rid, pasid), &dom_id))
+		return;
+	const struct iom_host_domain *d = host_dom(h, (uint32_t)dom_id);
+	if (!d || d->type != IOM_HOST_DOM_PAGING)
+		return;
+	for (unsigned si = 0; si < 3; si++) {
+		if (!iom_u64map_get(&h->stale, host_stale_key(d->tag, si, t->iova), NULL))
+			continue;
+		if (iom_pt_lookup(d->pt, t->iova, &pa, &ps) != 0 || pa != t->pa)
+			h->stale_translations++;
+		return;
+	}
+}
+
 int iom_host_unmap(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t size,
 		   uint64_t now_ps, uint64_t *done_ps, struct iom_err *err)
 {
@@ -364,37 +676,49 @@ int iom_host_unmap(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t 
 	if (!d)
 		return -err->code;
 	*done_ps = now_ps;
-	/* Leaf size of the range start: the invalidation granule (the iotlb
-	 * gather's pgsize in Linux). */
+	int r = iom_host_advance(h, now_ps, err);
+	if (r)
+		return r;
 	uint64_t leaf = 0, pa;
 	if (iom_pt_lookup(d->pt, iova, &pa, &leaf) != 0)
 		return iom_err_set(err, IOM_ENOENT, "unmap: iova 0x%llx is not mapped in domain %u",
 				   (unsigned long long)iova, dom_id);
+	struct host_run *runs = NULL;
+	long n = host_runs(d->pt, iova, size, &runs);
+	if (n < 0)
+		return iom_err_set(err, IOM_ENOMEM, "out of memory");
 	uint64_t unmapped = 0, freed_before = iom_pt_stats(d->pt)->tables_freed;
-	int r = iom_pt_unmap(d->pt, iova, size, &unmapped, err);
-	if (r)
+	r = iom_pt_unmap(d->pt, iova, size, &unmapped, err);
+	if (!r) {
+		h->unmaps++;
+		h->unmap_bytes += unmapped;
+	}
+	if (r || !unmapped) {
+		free(runs);
 		return r;
-	h->unmaps++;
-	h->unmap_bytes += unmapped;
-	if (!unmapped)
-		return 0;
+	}
 	/* Tables freed by the unmap may still sit in the walk caches: then the
-	 * invalidation must be non-leaf (Linux: io_pgtable_tlb_flush_walk). */
+	 * invalidation must be non-leaf now (Linux: io_pgtable_tlb_flush_walk). */
 	bool freed = iom_pt_stats(d->pt)->tables_freed != freed_before;
-	struct iom_inval inv = {.scope = IOM_INVAL_RANGE, .leaf = !freed, .tag = d->tag,
-				.iova = iova, .size = unmapped, .granule = leaf};
-	r = h->iommu->ops->invalidate(h->iommu->self, &inv, now_ps, done_ps, err);
-	if (r)
-		return r;
-	h->invalidations++;
-	iom_hist_add(&h->unmap_ps, *done_ps - now_ps);
-	return 0;
+	if (h->cfg.invalidation == IOM_HOST_INVAL_LAZY && !freed)
+		r = host_fq_queue(h, (struct host_domain *)d, runs, n, now_ps, done_ps, err);
+	else
+		r = host_inval_runs(h, d, runs, n, !freed, now_ps, done_ps, err);
+	free(runs);
+	if (!r)
+		iom_hist_add(&h->unmap_ps, *done_ps - now_ps);
+	return r;
 }
 
 int iom_host_invalidate(struct iom_host *h, const struct iom_inval *inv, uint64_t now_ps,
 			uint64_t *done_ps, struct iom_err *err)
 {
-	int r = h->iommu->ops->invalidate(h->iommu->self, inv, now_ps, done_ps, err);
+	struct iom_inval v = *inv;
+	if (v.scope == IOM_INVAL_RANGE && h->cfg.invalidation == IOM_HOST_INVAL_RANGE)
+		v.use_range = 1;
+	int r = iom_host_advance(h, now_ps, err);
+	if (!r)
+		r = h->iommu->ops->invalidate(h->iommu->self, &v, now_ps, done_ps, err);
 	if (!r)
 		h->invalidations++;
 	return r;
@@ -415,10 +739,17 @@ int iom_host_register_stats(struct iom_host *h, struct iom_stats *s, struct iom_
 	HOST_CTR(unmaps, "ops", "unmap operations");
 	HOST_CTR(unmap_bytes, "bytes", "bytes unmapped");
 	HOST_CTR(invalidations, "ops", "invalidation requests issued to the IOMMU (each ends with a sync)");
+	HOST_CTR(unmaps_deferred, "ops", "lazy: unmaps queued in a flush queue");
+	HOST_CTR(fq_flushes_full, "ops", "lazy: flushes forced by a full flush queue");
+	HOST_CTR(fq_flushes_timer, "ops", "lazy: flushes by the flush-queue timer");
+	HOST_CTR(stale_translations, "txns",
+		 "lazy: translations of a queued (unmapped, not yet invalidated) IOVA to a PA "
+		 "the tables no longer map there");
 #undef HOST_CTR
 	if (!r)
 		r = iom_stats_histogram(s, "host.unmap_latency", "ps",
-					"unmap: from the call to the end of its strict invalidation",
+					"unmap: from the call to its return (strict/range: the "
+					"invalidation completed; lazy: queued, or a forced flush)",
 					&h->unmap_ps, err);
 	if (!r)
 		r = iom_stats_histogram(s, "host.attach_latency", "ps",

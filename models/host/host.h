@@ -4,10 +4,17 @@
  *
  * Today: IOMMU domains (paging, identity, blocked) with their page tables
  * built through models/pgtable, attach/detach of a device (and of a PASID)
- * to a domain, map/unmap, and the strict invalidation policy of the Linux
- * SMMUv3 driver: every unmap is followed by a TLB invalidation of the
- * unmapped range and a completion barrier, issued through the IOMMU's
- * command queue in memory (struct iom_iommu invalidate op).
+ * to a domain, map/unmap, and the IOTLB invalidation policies Linux uses
+ * (host.invalidation), issued through the IOMMU's command queue in memory
+ * (struct iom_iommu invalidate op):
+ *  strict  every unmap invalidates what it unmapped, one command per leaf
+ *          (granule = leaf size), and waits for the completion barrier;
+ *  range   the same with range commands when the IOMMU has them (SMMUv3
+ *          IDR3.RIL), per-leaf otherwise;
+ *  lazy    the DMA-API flush queue (drivers/iommu/dma-iommu.c): unmaps are
+ *          queued per domain and flushed with one whole-domain invalidation
+ *          when the queue fills or its timer fires; a stale TLB entry may
+ *          translate an unmapped IOVA meanwhile (counted).
  *
  * The host reaches an IOMMU only through what a driver would do: write
  * configuration structures into memory and issue commands.  The
@@ -33,12 +40,15 @@ extern "C" {
 struct iom_mem;
 struct iom_palloc;
 struct iom_pt;
+struct iom_pt_cfg;
 struct iom_prop_table;
 
-enum iom_inval_policy { IOM_HOST_INVAL_STRICT = 0 };
+enum iom_inval_policy { IOM_HOST_INVAL_STRICT = 0, IOM_HOST_INVAL_RANGE, IOM_HOST_INVAL_LAZY };
 
 struct iom_host_cfg {
 	uint32_t invalidation;   /* enum iom_inval_policy */
+	uint32_t flush_batch;    /* lazy: flush-queue slots per domain (IOVA_DEFAULT_FQ_SIZE) */
+	uint64_t flush_timeout_ns; /* lazy: flush timer (IOVA_DEFAULT_FQ_TIMEOUT) */
 	uint32_t ia_bits;        /* IOVA width of paging domains (VMSA T0SZ = 64 - ia_bits) */
 	uint32_t oa_bits;        /* output (physical) address width of the tables */
 	uint32_t cd_table_bits;  /* log2 CDs per stream (S1CDMax); PASIDs must be below 2^this */
@@ -52,9 +62,10 @@ enum iom_host_dom_type { IOM_HOST_DOM_PAGING = 0, IOM_HOST_DOM_IDENTITY, IOM_HOS
 struct iom_host_domain {
 	uint32_t id;       /* the trace's domain number */
 	uint32_t type;     /* enum iom_host_dom_type */
-	uint32_t tag;      /* ASID (SMMUv3) */
+	uint32_t tag;      /* ASID (SMMUv3) / domain ID (VT-d) */
 	uint32_t attached; /* (device, pasid) attachments */
 	struct iom_pt *pt; /* paging domains */
+	uint64_t pgsizes;  /* paging domains: page sizes map may use (pgsize_bitmap) */
 };
 
 /* What differs between IOMMU drivers. */
@@ -68,6 +79,13 @@ struct iom_host_drv_ops {
 	/* Remove (rid, pasid)'s attachment: DMA is blocked afterwards. */
 	int (*detach)(void *drv, uint32_t rid, int64_t pasid, uint32_t pasids_in_use,
 		      uint64_t now_ps, uint64_t *done_ps, struct iom_err *err);
+	/* Have fn called after every translation the IOMMU performs (NULL:
+	 * stop). Optional; the lazy policy uses it to count stale-window hits. */
+	void (*observe)(void *drv, void (*fn)(void *ctx, const struct iom_txn *t), void *ctx);
+	/* Table format of a new paging domain and the page sizes it may use.
+	 * Optional: NULL = VMSAv8-64 stage 1, 4 KB granule, host.ia_bits /
+	 * host.oa_bits, 4K/2M/1G. */
+	void (*domain_format)(void *drv, struct iom_pt_cfg *pc, uint64_t *pgsizes);
 	uint32_t max_tag; /* largest ASID/DID */
 };
 
@@ -81,6 +99,7 @@ struct iom_host_smmuv3 {
 	uint32_t cd_bits; /* S1CDMax of stage-1 STEs (host.cd_table_bits) */
 };
 extern const struct iom_host_drv_ops iom_host_smmuv3_ops;
+
 
 struct iom_host *iom_host_create(const struct iom_host_cfg *cfg, struct iom_mem *mem,
 				 struct iom_palloc *tables, struct iom_iommu *iommu,
@@ -102,9 +121,15 @@ int iom_host_detach(struct iom_host *h, uint32_t rid, int64_t pasid, uint64_t no
 int iom_host_map(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t pa, uint64_t size,
 		 uint32_t prot, uint64_t pgsize, uint64_t now_ps, uint64_t *done_ps,
 		 struct iom_err *err);
-/* Unmap and (strict) invalidate; *done_ps = when the invalidation completed. */
+/* Unmap and invalidate per host.invalidation; *done_ps = when unmap returns
+ * (strict/range: the invalidation completed; lazy: at once, or after the
+ * flush a full queue forces). */
 int iom_host_unmap(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t size,
 		   uint64_t now_ps, uint64_t *done_ps, struct iom_err *err);
+/* Time has reached now_ps: run the lazy flush timers that expired by then
+ * (each flush starts at its own deadline). Every host call does this first;
+ * the replay also calls it before each record. */
+int iom_host_advance(struct iom_host *h, uint64_t now_ps, struct iom_err *err);
 /* An explicit invalidation request. */
 int iom_host_invalidate(struct iom_host *h, const struct iom_inval *inv, uint64_t now_ps,
 			uint64_t *done_ps, struct iom_err *err);

@@ -66,8 +66,14 @@ static int hsm_detach(void *drvp, uint32_t rid, int64_t pasid, uint32_t pasids_i
 	return iom_smmu_drv_ste_abort(drv, rid, now, done, err);
 }
 
+static void hsm_observe(void *drvp, void (*fn)(void *ctx, const struct iom_txn *t), void *ctx)
+{
+	iom_smmu_drv_set_txn_observer(((const struct iom_host_smmuv3 *)drvp)->drv, fn, ctx);
+}
+
 const struct iom_host_drv_ops iom_host_smmuv3_ops = {
 	.attach = hsm_attach,
 	.detach = hsm_detach,
+	.observe = hsm_observe,
 	.max_tag = 65535, /* 16-bit ASIDs */
 };

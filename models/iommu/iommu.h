@@ -74,6 +74,7 @@ enum iom_inval_scope {
 struct iom_inval {
 	uint8_t scope;        /* enum iom_inval_scope */
 	uint8_t leaf;         /* range: only leaf entries changed */
+	uint8_t use_range;    /* range: the driver may use range commands (SMMUv3 IDR3.RIL) */
 	uint32_t tag;         /* ASID (SMMUv3) / domain ID (VT-d) */
 	uint32_t rid, pasid;
 	uint64_t iova, size;

@@ -92,6 +92,36 @@ static inline int smmu_q_full(uint32_t p, uint32_t c, uint32_t log2)
 {
 	return smmu_q_idx(p, log2) == smmu_q_idx(c, log2) && smmu_q_wrap(p, log2) != smmu_q_wrap(c, log2);
 }
+/* SMMU_IDR0 (6.3.1): S2P 0, S1P 1, TTF [3:2], COHACC 4, Hyp 9, ATS 10, ASID16 12,
+ * MSI 13, SEV 14, PRI 16, VMID16 18, STALL_MODEL [25:24] */
+#define SMMU_IDR0_S2P (1u << 0)
+#define SMMU_IDR0_S1P (1u << 1)
+#define SMMU_IDR0_TTF_AA64 (2u << 2)
+#define SMMU_IDR0_COHACC (1u << 4)
+#define SMMU_IDR0_HYP (1u << 9)
+#define SMMU_IDR0_ATS (1u << 10)
+#define SMMU_IDR0_ASID16 (1u << 12)
+#define SMMU_IDR0_MSI (1u << 13)
+#define SMMU_IDR0_SEV (1u << 14)
+#define SMMU_IDR0_PRI (1u << 16)
+#define SMMU_IDR0_VMID16 (1u << 18)
+#define SMMU_IDR0_STALL_TERM_ONLY (1u << 24) /* STALL_MODEL = 0b01: no stall model */
+static inline uint32_t smmu_idr0_msi(uint32_t r) { return (uint32_t)smmu_fget(r, 13, 13); }
+static inline uint32_t smmu_idr0_sev(uint32_t r) { return (uint32_t)smmu_fget(r, 14, 14); }
+/* SMMU_IDR1: SIDSIZE [5:0], SSIDSIZE [10:6], EVENTQS [20:16], CMDQS [25:21] */
+static inline uint32_t smmu_idr1_make(uint32_t sidsize, uint32_t ssidsize, uint32_t evtqs,
+				      uint32_t cmdqs)
+{
+	return (uint32_t)smmu_fset(smmu_fset(smmu_fset(smmu_fset(0, 5, 0, sidsize), 10, 6, ssidsize),
+					     20, 16, evtqs), 25, 21, cmdqs);
+}
+/* SMMU_IDR3.RIL bit 10: range invalidation and the TTL level hint (4.4.1.1) */
+#define SMMU_IDR3_RIL (1u << 10)
+static inline uint32_t smmu_idr3_ril(uint32_t r) { return (uint32_t)smmu_fget(r, 10, 10); }
+/* SMMU_IDR5: OAS [2:0] (5 = 48 bits), GRAN4K bit 4 */
+#define SMMU_IDR5_GRAN4K (1u << 4)
+#define SMMU_IDR5_OAS_48 5u
+
 /* SMMU_CMDQ_CONS.ERR [30:24] */
 static inline uint32_t smmu_cmdq_cons_err(uint32_t r) { return (uint32_t)smmu_fget(r, 30, 24); }
 static inline uint32_t smmu_cmdq_cons_set_err(uint32_t r, uint32_t e) { return (uint32_t)smmu_fset(r, 30, 24, e); }
@@ -196,8 +226,42 @@ static inline uint32_t smmu_cmd_range(const uint64_t *c) { return (uint32_t)smmu
 static inline uint32_t smmu_cmd_vmid(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 47, 32); }
 static inline uint32_t smmu_cmd_asid(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 63, 48); }
 static inline uint64_t smmu_cmd_addr(const uint64_t *c) { return smmu_fget(c[1], 63, 12) << 12; }
-/* CMD_SYNC: CS [13:12] */
+/* TLBI range and level hint (4.4.1.1): NUM word 0 [16:12], SCALE word 0 [24:20]
+ * (IDR5.DS = 0: bit 25 RES0), TTL word 1 [9:8] (bits [73:72]), TG word 1 [11:10]
+ * (bits [75:74]: 0 = not a range op, 1 = 4 KB, 2 = 16 KB, 3 = 64 KB). */
+static inline uint32_t smmu_cmd_num(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 16, 12); }
+static inline uint32_t smmu_cmd_scale(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 24, 20); }
+static inline uint32_t smmu_cmd_ttl(const uint64_t *c) { return (uint32_t)smmu_fget(c[1], 9, 8); }
+static inline uint32_t smmu_cmd_tg(const uint64_t *c) { return (uint32_t)smmu_fget(c[1], 11, 10); }
+#define SMMU_TLBI_TG_NONE 0u
+#define SMMU_TLBI_TG_4K 1u
+#define SMMU_TLBI_TG_16K 2u
+#define SMMU_TLBI_TG_64K 3u
+#define SMMU_TLBI_NUM_MAX 31u   /* 5-bit NUM: up to 32 granules per 2^SCALE */
+#define SMMU_TLBI_SCALE_MAX 31u /* 5-bit SCALE (IDR5.DS = 0) */
+/* CMD_TLBI_S2_IPA: Address word 1 [51:12] (an IPA, 4.1.6) */
+static inline uint64_t smmu_cmd_ipa(const uint64_t *c) { return smmu_fget(c[1], 51, 12) << 12; }
+/* CMD_SYNC (4.7.3): CS [13:12], MSH [23:22], MSIAttr [27:24], MSIData [63:32];
+ * word 1 MSIAddress [55:2] (bits [55:52] RES0 below SMMUv3.4: we use [51:2]) */
 static inline uint32_t smmu_cmd_sync_cs(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 13, 12); }
+static inline uint32_t smmu_cmd_sync_msh(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 23, 22); }
+static inline uint32_t smmu_cmd_sync_msiattr(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 27, 24); }
+static inline uint32_t smmu_cmd_sync_msidata(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 63, 32); }
+static inline uint64_t smmu_cmd_sync_msiaddr(const uint64_t *c) { return smmu_fget(c[1], 51, 2) << 2; }
+#define SMMU_SYNC_CS_NONE 0u
+#define SMMU_SYNC_CS_IRQ 1u
+#define SMMU_SYNC_CS_SEV 2u
+/* CMD_ATC_INV (4.5.1): Global word 0 bit 9 (SSID/SSV/SID common); word 1 Size [5:0]
+ * (span 4 KB << Size, 52 = everything), Address [63:12] */
+static inline uint32_t smmu_cmd_atc_global(const uint64_t *c) { return (uint32_t)smmu_fget(c[0], 9, 9); }
+static inline uint32_t smmu_cmd_atc_size(const uint64_t *c) { return (uint32_t)smmu_fget(c[1], 5, 0); }
+#define SMMU_ATC_SIZE_ALL 52u
+/* CMD_PRI_RESP (4.5.2): word 1 PRGIndex [8:0], Resp [13:12] (0 failure, 1 invalid, 2 success) */
+static inline uint32_t smmu_cmd_pri_prgi(const uint64_t *c) { return (uint32_t)smmu_fget(c[1], 8, 0); }
+static inline uint32_t smmu_cmd_pri_resp(const uint64_t *c) { return (uint32_t)smmu_fget(c[1], 13, 12); }
+#define SMMU_PRI_RESP_FAILURE 0u
+#define SMMU_PRI_RESP_INVALID 1u
+#define SMMU_PRI_RESP_SUCCESS 2u
 static inline void smmu_cmd_set_op(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 7, 0, v); }
 static inline void smmu_cmd_set_ssv(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 11, 11, v); }
 static inline void smmu_cmd_set_ssid(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 31, 12, v); }
@@ -207,7 +271,20 @@ static inline void smmu_cmd_set_range(uint64_t *c, uint32_t v) { c[1] = smmu_fse
 static inline void smmu_cmd_set_vmid(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 47, 32, v); }
 static inline void smmu_cmd_set_asid(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 63, 48, v); }
 static inline void smmu_cmd_set_addr(uint64_t *c, uint64_t va) { c[1] = smmu_fset(c[1], 63, 12, va >> 12); }
+static inline void smmu_cmd_set_num(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 16, 12, v); }
+static inline void smmu_cmd_set_scale(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 24, 20, v); }
+static inline void smmu_cmd_set_ttl(uint64_t *c, uint32_t v) { c[1] = smmu_fset(c[1], 9, 8, v); }
+static inline void smmu_cmd_set_tg(uint64_t *c, uint32_t v) { c[1] = smmu_fset(c[1], 11, 10, v); }
+static inline void smmu_cmd_set_ipa(uint64_t *c, uint64_t ipa) { c[1] = smmu_fset(c[1], 51, 12, ipa >> 12); }
 static inline void smmu_cmd_set_sync_cs(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 13, 12, v); }
+static inline void smmu_cmd_set_sync_msh(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 23, 22, v); }
+static inline void smmu_cmd_set_sync_msiattr(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 27, 24, v); }
+static inline void smmu_cmd_set_sync_msidata(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 63, 32, v); }
+static inline void smmu_cmd_set_sync_msiaddr(uint64_t *c, uint64_t pa) { c[1] = smmu_fset(c[1], 51, 2, pa >> 2); }
+static inline void smmu_cmd_set_atc_global(uint64_t *c, uint32_t v) { c[0] = smmu_fset(c[0], 9, 9, v); }
+static inline void smmu_cmd_set_atc_size(uint64_t *c, uint32_t v) { c[1] = smmu_fset(c[1], 5, 0, v); }
+static inline void smmu_cmd_set_pri_prgi(uint64_t *c, uint32_t v) { c[1] = smmu_fset(c[1], 8, 0, v); }
+static inline void smmu_cmd_set_pri_resp(uint64_t *c, uint32_t v) { c[1] = smmu_fset(c[1], 13, 12, v); }
 
 enum smmu_cmd_opcode {
 	SMMU_CMD_PREFETCH_CONFIG = 0x01,

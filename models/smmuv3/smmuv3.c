@@ -57,11 +57,18 @@ static const struct iom_prop smmu_props[] = {
 		      "execution time of one command after its fetch"),
 	IOM_PROP_U32_(struct iom_smmu_cfg, sync_cycles, 0, 1000000, "cycles",
 		      "execution time of one CMD_SYNC after its fetch"),
+	IOM_PROP_U32_(struct iom_smmu_cfg, inval_scan_cycles, 0, 1000000, "cycles",
+		      "invalidation cost per cache set (or range probe) visited beyond the first"),
+	IOM_PROP_BOOL_(struct iom_smmu_cfg, range_inval,
+		       "IDR3.RIL: range TLB invalidation (TG/NUM/SCALE) and the TTL level hint"),
+	IOM_PROP_BOOL_(struct iom_smmu_cfg, msi,
+		       "IDR0.MSI: CMD_SYNC completion by MSI write (the driver then polls memory)"),
 };
 
 static const struct iom_smmu_cfg smmu_defaults = {
 	.clock_mhz = 1000, .sid_bits = 16, .ssid_bits = 20, .walk_slots = 4,
-	.cmd_cycles = 4, .sync_cycles = 10,
+	.cmd_cycles = 4, .sync_cycles = 10, .inval_scan_cycles = 1,
+	.range_inval = true, .msi = false,
 	.tlb = { .entries = 2048, .ways = 8, .policy = IOM_CACHE_LRU, .latency_cycles = 1, .ports = 2 },
 	.walk_cache = { .entries = 128, .ways = 4, .policy = IOM_CACHE_LRU, .latency_cycles = 1,
 			.ports = 1 },
@@ -190,6 +197,7 @@ struct iom_smmu *iom_smmu_create(const struct iom_smmu_cfg *cfg, struct iom_mem 
 	iom_hist_init(&s->st.hit_latency_ps);
 	iom_hist_init(&s->st.miss_latency_ps);
 	iom_hist_init(&s->st.walk_latency_ps);
+	iom_hist_init(&s->st.sync_latency_ps);
 	if (smmu_requesters(s, err) || smmu_make_caches(s, err) ||
 	    iom_resource_init(&s->walk_slots, "smmu.walk_slots", cfg->walk_slots, err)) {
 		iom_err_prefix(err, "smmu %s", name);
@@ -207,6 +215,7 @@ void iom_smmu_destroy(struct iom_smmu *s)
 	iom_cache_destroy(s->wc);
 	iom_cache_destroy(s->cfgc);
 	iom_resource_fini(&s->walk_slots);
+	free(s->cmdq_done_ps);
 	free(s);
 }
 
@@ -359,6 +368,7 @@ struct smmu_req {
 	const uint64_t *ste, *cd;
 	uint64_t *ste_buf, *cd_buf; /* SMMU_STE_WORDS / SMMU_CD_WORDS, caller's storage */
 	uint32_t asid;
+	uint32_t vmid; /* TLB/walk-cache tag: 0 for a stage-1-only STE */
 	struct iom_pt_cfg ptc;
 	uint8_t start_level;
 	uint64_t fetch_pa; /* F_STE_FETCH, F_CD_FETCH, F_WALK_EABT: the address that aborted */
@@ -670,11 +680,41 @@ unsigned smmu_level_shift(unsigned level)
 	return 12 + 9 * (3 - level);
 }
 
-uint64_t smmu_tlb_tag(uint32_t asid, uint32_t size_idx, int global)
+/* TLB tag (layout in smmuv3-internal.h). Global (nG = 0) entries match any
+ * ASID but stay VMID-scoped, as in the Arm architecture (IHI0070 4.4.2.4:
+ * NH_VA drops "global entries by VMID and VA"). */
+uint64_t smmu_tlb_tag(uint32_t asid, uint32_t vmid, uint32_t size_idx, int global)
 {
-	/* VMID [31:16] is 0: stage 2 is not in this slice. */
-	return global ? (SMMU_TAG_GLOBAL | ((uint64_t)size_idx << 32))
-		      : ((uint64_t)(asid & 0xffff) | ((uint64_t)size_idx << 32));
+	uint64_t t = ((uint64_t)(vmid & 0xffff) << 16) | ((uint64_t)size_idx << 32);
+	return global ? (t | SMMU_TAG_GLOBAL) : (t | (asid & 0xffff));
+}
+
+/* SMMU_IDR0..5 for this configuration (6.3.1-6.3.6). The model answers the
+ * commands of a stage 1 + stage 2 SMMU with Hyp, ATS and PRI (IDR0.S2P/HYP/
+ * ATS/PRI = 1) so that those commands have their architected effect; the
+ * stall model is absent (STALL_MODEL = 0b01). */
+uint32_t smmu_idr(const struct iom_smmu *s, unsigned n)
+{
+	switch (n) {
+	case 0:
+		return SMMU_IDR0_S2P | SMMU_IDR0_S1P | SMMU_IDR0_TTF_AA64 | SMMU_IDR0_COHACC |
+		       SMMU_IDR0_HYP | SMMU_IDR0_ATS | SMMU_IDR0_ASID16 | SMMU_IDR0_SEV |
+		       SMMU_IDR0_PRI | SMMU_IDR0_VMID16 | SMMU_IDR0_STALL_TERM_ONLY |
+		       (s->cfg.msi ? SMMU_IDR0_MSI : 0);
+	case 1:
+		return smmu_idr1_make(s->cfg.sid_bits, s->cfg.ssid_bits, 19, 19);
+	case 3:
+		return s->cfg.range_inval ? SMMU_IDR3_RIL : 0;
+	case 5:
+		return SMMU_IDR5_GRAN4K | SMMU_IDR5_OAS_48;
+	default:
+		return 0;
+	}
+}
+
+uint32_t iom_smmu_read_idr(const struct iom_smmu *s, unsigned n)
+{
+	return smmu_idr(s, n);
 }
 
 void smmu_tlb_count_drop(struct iom_smmu *s, const struct iom_cache_key *k)
@@ -688,16 +728,18 @@ void smmu_tlb_count_drop(struct iom_smmu *s, const struct iom_cache_key *k)
 
 /* Probe only the page sizes (and the global tag) present; a hit counts as
  * one TLB hit, a miss of every probe as one TLB miss. */
-static struct smmu_tlb_entry *smmu_tlb_find(struct iom_smmu *s, uint32_t asid, uint64_t iova)
+static struct smmu_tlb_entry *smmu_tlb_find(struct iom_smmu *s, uint32_t asid, uint32_t vmid,
+					    uint64_t iova)
 {
 	for (uint32_t i = 0; i < SMMU_TLB_NSIZES; i++) {
 		if (!s->tlb_size_count[i])
 			continue;
-		struct iom_cache_key k = { iova >> smmu_tlb_size_shift(i), smmu_tlb_tag(asid, i, 0) };
+		struct iom_cache_key k = { iova >> smmu_tlb_size_shift(i),
+					   smmu_tlb_tag(asid, vmid, i, 0) };
 		struct smmu_tlb_entry *e = iom_cache_probe(s->tlb, &k);
 		if (e)
 			return e;
-		k.tag = smmu_tlb_tag(0, i, 1);
+		k.tag = smmu_tlb_tag(0, vmid, i, 1);
 		if (s->tlb_global_count && (e = iom_cache_probe(s->tlb, &k)))
 			return e;
 	}
@@ -710,11 +752,12 @@ static uint32_t smmu_size_idx(uint64_t page_size)
 	return page_size >= (1ull << 30) ? 2 : page_size >= (1ull << 21) ? 1 : 0;
 }
 
-static void smmu_tlb_fill(struct iom_smmu *s, uint32_t asid, uint64_t iova,
+static void smmu_tlb_fill(struct iom_smmu *s, uint32_t asid, uint32_t vmid, uint64_t iova,
 			  const struct smmu_tlb_entry *e)
 {
 	uint32_t i = smmu_size_idx(e->page_size);
-	struct iom_cache_key k = { iova >> smmu_tlb_size_shift(i), smmu_tlb_tag(asid, i, e->global) };
+	struct iom_cache_key k = { iova >> smmu_tlb_size_shift(i),
+				   smmu_tlb_tag(asid, vmid, i, e->global) };
 	struct iom_cache_key victim;
 	bool evicted = false;
 
@@ -738,11 +781,12 @@ static void smmu_tlb_fill(struct iom_smmu *s, uint32_t asid, uint64_t iova,
 /* ---- walk ---- */
 
 /* Walk-cache key: addr = (VA >> level shift) << 2 | level, so the levels of
- * one VA spread over sets; tag = ASID [15:0] | level [17:16]. */
-struct iom_cache_key smmu_wc_key(uint32_t asid, uint64_t va, unsigned level)
+ * one VA spread over sets; tag = ASID [15:0] | VMID [31:16] | level [33:32]. */
+struct iom_cache_key smmu_wc_key(uint32_t asid, uint32_t vmid, uint64_t va, unsigned level)
 {
 	struct iom_cache_key k = { ((va >> smmu_level_shift(level)) << 2) | level,
-				   (asid & 0xffff) | ((uint64_t)level << 16) };
+				   (asid & 0xffff) | ((uint64_t)(vmid & 0xffff) << 16) |
+					   ((uint64_t)level << 32) };
 	return k;
 }
 
@@ -751,7 +795,7 @@ static void smmu_wc_find(struct iom_smmu *s, struct smmu_req *rq, uint64_t *tabl
 	*table = smmu_cd_ttb0(rq->cd);
 	*level = rq->start_level;
 	for (int l = 2; l >= rq->start_level; l--) {
-		struct iom_cache_key k = smmu_wc_key(rq->asid, rq->t->iova, (unsigned)l);
+		struct iom_cache_key k = smmu_wc_key(rq->asid, rq->vmid, rq->t->iova, (unsigned)l);
 		if (!iom_cache_peek(s->wc, &k))
 			continue;
 		const struct smmu_wc_entry *e = iom_cache_lookup(s->wc, &k);
@@ -759,7 +803,7 @@ static void smmu_wc_find(struct iom_smmu *s, struct smmu_req *rq, uint64_t *tabl
 		*level = e->level;
 		return;
 	}
-	struct iom_cache_key miss = smmu_wc_key(rq->asid, rq->t->iova, 2);
+	struct iom_cache_key miss = smmu_wc_key(rq->asid, rq->vmid, rq->t->iova, 2);
 	iom_cache_lookup(s->wc, &miss);
 }
 
@@ -769,7 +813,7 @@ static void smmu_wc_fill(struct iom_smmu *s, struct smmu_req *rq, const struct i
 		const struct iom_pt_step *st = &w->steps[i];
 		if (!st->is_table)
 			continue;
-		struct iom_cache_key k = smmu_wc_key(rq->asid, rq->t->iova, st->level);
+		struct iom_cache_key k = smmu_wc_key(rq->asid, rq->vmid, rq->t->iova, st->level);
 		struct smmu_wc_entry e = { .table_pa = smmu_pte_table_addr(st->desc),
 					   .level = (uint8_t)(st->level + 1) };
 		iom_cache_insert(s->wc, &k, &e, NULL, NULL);
@@ -865,7 +909,7 @@ static int smmu_s1_translate(struct iom_smmu *s, struct smmu_req *rq, struct iom
 	if (iova >> rq->ptc.ia_bits)
 		return smmu_xlat_fault(s, rq, SMMU_EVT_F_TRANSLATION);
 	rq->now = iom_cache_access_ps(s->tlb, rq->now);
-	struct smmu_tlb_entry *e = smmu_tlb_find(s, rq->asid, iova);
+	struct smmu_tlb_entry *e = smmu_tlb_find(s, rq->asid, rq->vmid, iova);
 	if (e) {
 		rq->t->tlb_hit = 1;
 		s->st.tlb_hits++;
@@ -884,7 +928,7 @@ static int smmu_s1_translate(struct iom_smmu *s, struct smmu_req *rq, struct iom
 	struct smmu_tlb_entry ne = { .pa_base = w.oa & ~(w.page_size - 1), .page_size = w.page_size,
 				     .perms = w.perms, .pxn = (uint8_t)smmu_pte_pxn(w.leaf_desc),
 				     .global = !(w.perms & IOM_PTE_NG) };
-	smmu_tlb_fill(s, rq->asid, iova, &ne);
+	smmu_tlb_fill(s, rq->asid, rq->vmid, iova, &ne);
 	return smmu_finish(s, rq, &ne, false);
 }
 

@@ -5,11 +5,16 @@
  * Implemented: linear stream table, STE Config abort/bypass/S1, linear CD
  * tables (S1Fmt=0), SSID handling (S1CDMax/S1DSS), VMSAv8-64 4 KB-granule
  * stage-1 walks through TTB0, TLB + walk cache + configuration cache, the
- * command queue (CFGI_*, TLBI_NH_*, TLBI_NSNH_ALL, SYNC, PREFETCH_*) and the
- * event queue.  Not implemented (rejected with -IOM_ENOTSUP and an
- * iom_unimp diagnostic): 2-level stream/CD tables, stage 2 and nested
- * configs, TTB1 walks, 16K/64K granules, HTTU (CD.HA/HD), stall model,
- * ATS/PRI commands, EL2/EL3/secure commands.
+ * event queue, and every Non-secure command with its architected effect
+ * for the ID registers the model advertises (see smmuv3_cmdq.c): CFGI_*,
+ * TLBI_NH_*, TLBI_EL2_*, TLBI_S12_VMALL, TLBI_S2_IPA, TLBI_NSNH_ALL with
+ * range invalidation (IDR3.RIL per smmu.range_inval), CMD_SYNC with MSI /
+ * SEV completion signals, CMD_ATC_INV and CMD_PRI_RESP handed to an
+ * installed struct iom_smmu_ats_ops; the rest (EL3, secure, VMS, DPT,
+ * stall-model commands) raise CERROR_ILL as the spec requires for this
+ * configuration.  Not implemented (rejected with -IOM_ENOTSUP and an
+ * iom_unimp diagnostic): stage 2 and nested configs, TTB1 walks, 16K/64K
+ * granules, HTTU (CD.HA/HD), stall model.
  *
  * Ownership: the model owns its caches and queues' shadow registers; memory
  * (struct iom_mem) belongs to the caller and must outlive the model.
@@ -40,6 +45,9 @@ struct iom_smmu_cfg {
 	uint32_t walk_slots;  /* concurrent table walks */
 	uint32_t cmd_cycles;  /* execution of one command after its fetch */
 	uint32_t sync_cycles; /* execution of one CMD_SYNC after its fetch */
+	uint32_t inval_scan_cycles; /* per extra cache set (or range probe) an invalidation visits */
+	bool range_inval;     /* IDR3.RIL: range TLBI (TG/NUM/SCALE) and the TTL hint */
+	bool msi;             /* IDR0.MSI: CMD_SYNC CS=IRQ writes MSIData to MSIAddress */
 	struct iom_cache_cfg tlb;
 	struct iom_cache_cfg walk_cache;
 	struct iom_cache_cfg config_cache;
@@ -95,6 +103,35 @@ uint32_t iom_smmu_read_evtq_cons(const struct iom_smmu *s);
 void iom_smmu_write_evtq_cons(struct iom_smmu *s, uint32_t v); /* with OVACKFLG */
 /* Completion time of the most recent CMD_SYNC (0 if none yet). */
 uint64_t iom_smmu_last_sync_ps(const struct iom_smmu *s);
+/* Completion time of the most recent CMD_SYNC MSI write (0 if none yet). */
+uint64_t iom_smmu_last_msi_ps(const struct iom_smmu *s);
+/* Simulation-side view of SMMU_CMDQ_CONS over time: when the command in
+ * queue slot idx was last consumed (the time a driver polling CONS sees it
+ * pass that slot). 0 if the slot was never consumed. */
+uint64_t iom_smmu_cmdq_consumed_ps(const struct iom_smmu *s, uint32_t idx);
+/* SMMU_IDR0..5 (n = 0..5) as this configuration advertises them; 0 otherwise. */
+uint32_t iom_smmu_read_idr(const struct iom_smmu *s, unsigned n);
+
+/* ---- ATS / PRI hand-off ----
+ * CMD_ATC_INV and CMD_PRI_RESP leave the SMMU on its ATS port; whoever
+ * models the root complex and endpoints installs these ops. Without them
+ * both commands complete at once (counted in cmd_by_op).
+ *  atc_inv   send an ATS Invalidation Request for [addr, addr + 4 KB << size_log2)
+ *            (size_log2 52 = everything; addr aligned to the span) to sid, with
+ *            PASID ssid if ssv (global: the Global Invalidate flag). *done_ps =
+ *            when the completion came back; a later CMD_SYNC waits for it.
+ *            Returns 0, 1 if the invalidation timed out (the next CMD_SYNC then
+ *            stops with CERROR_ATC_INV_SYNC), or -IOM_E* (simulator failure).
+ *  pri_resp  send a PRG Response (resp: SMMU_PRI_RESP_*) for group prgi.
+ *            Returns 0 or -IOM_E*. */
+struct iom_smmu_ats_ops {
+	int (*atc_inv)(void *ctx, uint32_t sid, uint32_t ssid, bool ssv, bool global, uint64_t addr,
+		       uint32_t size_log2, uint64_t now_ps, uint64_t *done_ps);
+	int (*pri_resp)(void *ctx, uint32_t sid, uint32_t ssid, bool ssv, uint32_t prgi,
+			uint32_t resp, uint64_t now_ps);
+};
+/* Install (or with ops NULL remove) the ATS/PRI hooks; ops must outlive the model. */
+void iom_smmu_set_ats_ops(struct iom_smmu *s, const struct iom_smmu_ats_ops *ops, void *ctx);
 
 /* ---- transactions ---- */
 /* Translate one transaction (outcome in t). -IOM_ENOTSUP for configurations
@@ -109,11 +146,18 @@ struct iom_smmu_stats {
 	uint64_t faults;
 	uint64_t fault_by_id[256];   /* indexed by event ID */
 	uint64_t commands, cmd_by_op[256], cmd_illegal, syncs;
+	uint64_t cmd_ignored;        /* ATC_INV / PRI_RESP IGNORED (SMMUEN = 0) */
+	uint64_t sync_msi_writes;    /* CMD_SYNC CS=IRQ MSI writes */
+	uint64_t sync_irqs;          /* CMD_SYNC CS=IRQ without an MSI (wired interrupt) */
+	uint64_t sync_sevs;          /* CMD_SYNC CS=SEV events */
+	uint64_t range_tlbis;        /* TLBI commands with TG != 0 */
+	uint64_t inval_steps;        /* cache sets / range probes visited beyond the first */
 	uint64_t tlbi_dropped;       /* TLB entries invalidated by commands */
 	uint64_t walk_cache_dropped; /* walk-cache entries invalidated */
 	uint64_t cfg_dropped;        /* config-cache entries invalidated */
 	uint64_t events_written, evtq_overflow, events_disabled;
 	struct iom_hist hit_latency_ps, miss_latency_ps, walk_latency_ps;
+	struct iom_hist sync_latency_ps; /* doorbell to CMD_SYNC completion */
 };
 const struct iom_smmu_stats *iom_smmu_stats(const struct iom_smmu *s);
 struct iom_cache *iom_smmu_tlb(struct iom_smmu *s);

@@ -5,16 +5,26 @@
  * reduced to this model's slice: linear stream table with every unused STE
  * V=1 Config=abort, linear CD tables, one command queue and one event
  * queue; every STE/CD change followed by CMD_CFGI_* + CMD_SYNC; TLB
- * invalidation per granule (no range invalidation) + CMD_SYNC.
+ * invalidation per granule, or with range commands when the SMMU has
+ * IDR3.RIL and the caller asks for them (__arm_smmu_tlb_inv_range()), +
+ * CMD_SYNC. CMD_SYNC as arm_smmu_cmdq_build_sync_cmd(): with IDR0.MSI
+ * (coherent SMMU), CS=IRQ with MSIData 0 written into the SYNC's own queue
+ * slot, which the driver polls; otherwise CS=SEV and CONS is polled.
+ * A full queue is back-pressure: the driver rings the doorbell and waits in
+ * simulated time for the SMMU to consume the slot it needs (as
+ * arm_smmu_cmdq_poll_until_not_full()), counting the stall and the wait.
  *
- * Not done: 2-level stream/CD tables, hitless multi-step STE updates
- * (arm_smmu_write_entry: the model consumes commands between calls, so a
- * whole-entry write is observed atomically), ATS/PRI, MSI-based SYNC polling,
- * batching across calls, the CMDQ_MAX_TLBI_OPS fallback to an ASID TLBI.
+ * Not done: hitless multi-step STE updates (arm_smmu_write_entry: the model
+ * consumes commands between calls, so a whole-entry write is observed
+ * atomically), ATS/PRI, batching across calls, the CMDQ_MAX_TLBI_OPS
+ * fallback to an ASID TLBI (SVA only), the CPU cost of polling (MMIO reads
+ * of CONS or cache-line polls are free: completion is observed when CONS
+ * passes the SYNC, or when the MSI write lands).
  *
  * Timing: STE/CD/command writes are timed writes by "<smmu>.drv" issued
  * one after another from now_ps; the doorbell is rung when the last command
- * is written; the caller's completion time is the CMD_SYNC completion.
+ * is written; the caller's completion time is when it observes the CMD_SYNC
+ * complete.
  * Stream-table initialisation at create time is functional (boot time).
  */
 #include "smmuv3_drv.h"
@@ -38,6 +48,10 @@ struct iom_smmu_drv {
 	uint32_t cmdq_log2, evtq_log2;
 	uint32_t cmdq_prod; /* shadow of SMMU_CMDQ_PROD */
 	uint32_t evtq_cons; /* shadow of SMMU_EVTQ_CONS */
+	bool ril;           /* SMMU_IDR3.RIL: range invalidation available */
+	bool msi_poll;      /* SMMU_IDR0.MSI: CMD_SYNC completion polled via its MSI write */
+	void (*observe)(void *ctx, const struct iom_txn *t);
+	void *observe_ctx;
 	struct iom_smmu_drv_stats st;
 };
 
@@ -122,6 +136,10 @@ struct iom_smmu_drv *iom_smmu_drv_create(struct iom_smmu *smmu, struct iom_mem *
 		drv_init_strtab(drv);
 		rc = drv_program(drv, err);
 	}
+	/* arm_smmu_device_hw_probe(): features from the ID registers; MSI
+	 * polling needs a coherent SMMU too (IDR0.COHACC, always set here). */
+	drv->ril = smmu_idr3_ril(iom_smmu_read_idr(smmu, 3));
+	drv->msi_poll = smmu_idr0_msi(iom_smmu_read_idr(smmu, 0));
 	if (rc) {
 		iom_smmu_drv_destroy(drv);
 		return NULL;
@@ -205,17 +223,51 @@ static int drv_doorbell(struct iom_smmu_drv *drv, uint64_t now_ps, uint64_t *don
 	return rc ? rc : drv_check_cons(drv, err);
 }
 
-/* Make room for one command (ring the doorbell so the SMMU consumes). */
+/* Back-pressure (Linux arm_smmu_cmdq_poll_until_not_full): the slot at PROD
+ * is free once the SMMU consumed the command a lap ago. If CMDQ_CONS says the
+ * queue is full, ring the doorbell for what is queued so the SMMU consumes;
+ * then wait, in simulated time, until that slot's command was consumed.
+ * Counted as a stall with the time waited; never an error unless the queue
+ * stopped (command error) or is disabled. */
 static int drv_wait_space(struct iom_smmu_drv *drv, uint64_t *t, struct iom_err *err)
 {
-	if (!smmu_q_full(drv->cmdq_prod, iom_smmu_read_cmdq_cons(drv->smmu), drv->cmdq_log2))
-		return 0;
-	int rc = drv_doorbell(drv, *t, t, err);
-	if (rc)
-		return rc;
-	if (smmu_q_full(drv->cmdq_prod, iom_smmu_read_cmdq_cons(drv->smmu), drv->cmdq_log2))
-		return iom_err_set(err, IOM_EBUSY, "smmu %s: command queue full and not draining",
-				   iom_smmu_name(drv->smmu));
+	uint32_t log2 = drv->cmdq_log2;
+	if (smmu_q_full(drv->cmdq_prod, iom_smmu_read_cmdq_cons(drv->smmu), log2)) {
+		uint64_t ignored;
+		int rc = drv_doorbell(drv, *t, &ignored, err);
+		if (rc)
+			return rc;
+		if (smmu_q_full(drv->cmdq_prod, iom_smmu_read_cmdq_cons(drv->smmu), log2))
+			return iom_err_set(err, IOM_EBUSY, "smmu %s: command queue full and not draining "
+					   "(CMDQEN = 0?)", iom_smmu_name(drv->smmu));
+	}
+	uint64_t freed = iom_smmu_cmdq_consumed_ps(drv->smmu, smmu_q_idx(drv->cmdq_prod, log2));
+	if (freed > *t) {
+		drv->st.cmdq_full_stalls++;
+		drv->st.cmdq_full_wait_ps += freed - *t;
+		*t = freed;
+	}
+	return 0;
+}
+
+/* Write n commands (timed, with back-pressure); *t advances; *last_pa
+ * receives where the last one went. */
+static int drv_write_cmds(struct iom_smmu_drv *drv, const uint64_t cmd[][2], size_t n, uint64_t *t,
+			  uint64_t *last_pa, struct iom_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = drv_wait_space(drv, t, err);
+		if (rc)
+			return rc;
+		uint64_t pa = drv->cmdq_pa +
+			      (uint64_t)smmu_q_idx(drv->cmdq_prod, drv->cmdq_log2) * SMMU_CMD_BYTES;
+		*t = iom_mem_timed_write(drv->mem, drv->req, pa, cmd[i], SMMU_CMD_BYTES, *t, NULL);
+		drv->cmdq_prod = smmu_q_inc(drv->cmdq_prod, drv->cmdq_log2);
+		drv->st.commands++;
+		drv->st.syncs += smmu_cmd_op(cmd[i]) == SMMU_CMD_SYNC;
+		if (last_pa)
+			*last_pa = pa;
+	}
 	return 0;
 }
 
@@ -223,20 +275,11 @@ int iom_smmu_drv_submit(struct iom_smmu_drv *drv, const uint64_t cmd[][2], size_
 			uint64_t now_ps, uint64_t *done_ps, struct iom_err *err)
 {
 	uint64_t t = now_ps;
-
-	for (size_t i = 0; i < n; i++) {
-		int rc = drv_wait_space(drv, &t, err);
-		if (rc)
-			return rc;
-		uint64_t pa = drv->cmdq_pa +
-			      (uint64_t)smmu_q_idx(drv->cmdq_prod, drv->cmdq_log2) * SMMU_CMD_BYTES;
-		t = iom_mem_timed_write(drv->mem, drv->req, pa, cmd[i], SMMU_CMD_BYTES, t, NULL);
-		drv->cmdq_prod = smmu_q_inc(drv->cmdq_prod, drv->cmdq_log2);
-		drv->st.commands++;
-		drv->st.syncs += smmu_cmd_op(cmd[i]) == SMMU_CMD_SYNC;
-	}
+	int rc = drv_write_cmds(drv, cmd, n, &t, NULL, err);
+	if (rc)
+		return rc;
 	uint64_t done = t;
-	int rc = drv_doorbell(drv, t, &done, err);
+	rc = drv_doorbell(drv, t, &done, err);
 	if (done_ps)
 		*done_ps = done;
 	return rc;
@@ -248,18 +291,64 @@ static void drv_cmd(uint64_t c[2], uint32_t op)
 	smmu_cmd_set_op(c, op);
 }
 
-static void drv_cmd_sync(uint64_t c[2])
+/* The driver's completion barrier, as arm_smmu_cmdq_build_sync_cmd(): with
+ * MSI polling, CS=IRQ, MSIData 0 and MSIAddress = the SYNC's own queue slot
+ * (filled in when written); otherwise CS=SEV and CONS is polled. */
+static void drv_cmd_sync(const struct iom_smmu_drv *drv, uint64_t c[2])
 {
 	drv_cmd(c, SMMU_CMD_SYNC);
-	smmu_cmd_set_sync_cs(c, 0); /* CS=NONE: completion observed via CONS */
+	smmu_cmd_set_sync_cs(c, drv->msi_poll ? SMMU_SYNC_CS_IRQ : SMMU_SYNC_CS_SEV);
+	if (drv->msi_poll)
+		smmu_cmd_set_sync_msh(c, 3); /* Inner Shareable */
+}
+
+/* Write cmds then the driver's CMD_SYNC, ring the doorbell, wait for the
+ * SYNC: *done_ps = when the driver observes its completion -- the MSI write
+ * landing in the SYNC's slot (MSI polling), or CONS passing the SYNC. */
+static int drv_issue_sync(struct iom_smmu_drv *drv, const uint64_t cmd[][2], size_t n,
+			  uint64_t now_ps, uint64_t *done_ps, struct iom_err *err)
+{
+	uint64_t t = now_ps, sync[1][2], pa = 0, done;
+	int rc = drv_write_cmds(drv, cmd, n, &t, NULL, err);
+	if (rc)
+		return rc;
+	drv_cmd_sync(drv, sync[0]);
+	if (drv->msi_poll) {
+		/* The slot the SYNC will occupy (after any back-pressure wait). */
+		rc = drv_wait_space(drv, &t, err);
+		if (rc)
+			return rc;
+		smmu_cmd_set_sync_msiaddr(sync[0], drv->cmdq_pa + (uint64_t)smmu_q_idx(drv->cmdq_prod,
+						   drv->cmdq_log2) * SMMU_CMD_BYTES);
+	}
+	uint32_t slot = smmu_q_idx(drv->cmdq_prod, drv->cmdq_log2);
+	rc = drv_write_cmds(drv, (const uint64_t(*)[2])sync, 1, &t, &pa, err);
+	if (!rc)
+		rc = drv_doorbell(drv, t, &done, err);
+	if (rc)
+		return rc;
+	if (drv->msi_poll) {
+		/* Linux polls the first word of the SYNC until the MSI zeroes it. */
+		uint32_t w = 1;
+		iom_mem_read(drv->mem, pa, &w, sizeof(w), NULL);
+		if (w != 0)
+			return iom_err_set(err, IOM_EIO, "smmu %s: CMD_SYNC MSI never arrived at 0x%llx",
+					   iom_smmu_name(drv->smmu), (unsigned long long)pa);
+		drv->st.sync_msi_polls++;
+		done = iom_smmu_last_msi_ps(drv->smmu);
+	} else {
+		done = iom_smmu_cmdq_consumed_ps(drv->smmu, slot);
+	}
+	if (done_ps)
+		*done_ps = IOM_MAX(done, t);
+	return 0;
 }
 
 static int drv_submit2(struct iom_smmu_drv *drv, const uint64_t first[2], uint64_t now_ps,
 		       uint64_t *done_ps, struct iom_err *err)
 {
-	uint64_t cmds[2][2] = { { first[0], first[1] } };
-	drv_cmd_sync(cmds[1]);
-	return iom_smmu_drv_submit(drv, (const uint64_t(*)[2])cmds, 2, now_ps, done_ps, err);
+	uint64_t cmds[1][2] = { { first[0], first[1] } };
+	return drv_issue_sync(drv, (const uint64_t(*)[2])cmds, 1, now_ps, done_ps, err);
 }
 
 /* ---- STE / CD updates ---- */
@@ -405,28 +494,91 @@ int iom_smmu_drv_cd_clear(struct iom_smmu_drv *drv, uint32_t sid, uint32_t ssid,
 
 /* ---- TLB invalidation ---- */
 
-int iom_smmu_drv_tlbi_range(struct iom_smmu_drv *drv, uint16_t asid, uint64_t iova, uint64_t size,
-			    uint64_t granule, bool leaf, uint64_t now_ps, uint64_t *done_ps,
-			    struct iom_err *err)
+static unsigned drv_log2(uint64_t v)
+{
+	return (unsigned)(63 - __builtin_clzll(v));
+}
+
+size_t iom_smmu_drv_build_tlbi_va(uint64_t (*cmds)[2], uint16_t asid, uint64_t iova,
+				  uint64_t size, uint64_t granule, bool leaf, bool range)
+{
+	uint64_t end = iova + size, pages = 0;
+	unsigned ttl = 0;
+	size_t n = 0;
+
+	if (!size)
+		return 0;
+	if (range) {
+		/* tg = 12 (the 4 KB leaf of the domain's page sizes), TG = 1 */
+		pages = (size + 4095) >> 12;
+		if (leaf)
+			ttl = 4 - (drv_log2(granule) - 3) / (12 - 3);
+		else if ((pages & SMMU_TLBI_NUM_MAX) == 1)
+			pages++; /* never NUM = SCALE = TTL = 0 (reserved) */
+	}
+	while (iova < end) {
+		uint64_t step = granule;
+		uint64_t c[2];
+		drv_cmd(c, SMMU_CMD_TLBI_NH_VA);
+		smmu_cmd_set_asid(c, asid);
+		smmu_cmd_set_leaf(c, leaf);
+		smmu_cmd_set_addr(c, iova);
+		if (range) {
+			unsigned scale = (unsigned)__builtin_ctzll(pages);
+			uint64_t num = (pages >> scale) & SMMU_TLBI_NUM_MAX;
+			if (scale > SMMU_TLBI_SCALE_MAX) { /* beyond the 5-bit field: 2^36 pages */
+				scale = SMMU_TLBI_SCALE_MAX;
+				num = IOM_MIN(pages >> scale, (uint64_t)SMMU_TLBI_NUM_MAX + 1);
+			}
+			smmu_cmd_set_tg(c, SMMU_TLBI_TG_4K);
+			smmu_cmd_set_ttl(c, ttl);
+			smmu_cmd_set_scale(c, scale);
+			smmu_cmd_set_num(c, (uint32_t)(num - 1));
+			step = num << (scale + 12);
+			pages -= num << scale;
+		}
+		if (cmds) {
+			cmds[n][0] = c[0];
+			cmds[n][1] = c[1];
+		}
+		n++;
+		if (step > UINT64_MAX - iova)
+			break;
+		iova += step;
+	}
+	return n;
+}
+
+bool iom_smmu_drv_has_range(const struct iom_smmu_drv *drv)
+{
+	return drv->ril;
+}
+
+int iom_smmu_drv_tlbi(struct iom_smmu_drv *drv, uint16_t asid, uint64_t iova, uint64_t size,
+		      uint64_t granule, bool leaf, bool range, uint64_t now_ps, uint64_t *done_ps,
+		      struct iom_err *err)
 {
 	if (!granule || (granule & (granule - 1)) || granule < 4096 || (iova & (granule - 1)))
 		return iom_err_set(err, IOM_EINVAL, "smmu %s drv: tlbi range: granule 0x%" PRIx64
 				   " / iova 0x%" PRIx64 " misaligned", iom_smmu_name(drv->smmu),
 				   granule, iova);
-	size_t n = (size_t)((size + granule - 1) / granule);
-	uint64_t(*cmds)[2] = calloc(n + 1, sizeof(*cmds));
+	range = range && drv->ril;
+	size_t n = iom_smmu_drv_build_tlbi_va(NULL, asid, iova, size, granule, leaf, range);
+	uint64_t(*cmds)[2] = calloc(n ? n : 1, sizeof(*cmds));
 	if (!cmds)
 		return iom_err_set(err, IOM_ENOMEM, "smmu drv: tlbi range: out of memory");
-	for (size_t i = 0; i < n; i++) {
-		drv_cmd(cmds[i], SMMU_CMD_TLBI_NH_VA);
-		smmu_cmd_set_asid(cmds[i], asid);
-		smmu_cmd_set_addr(cmds[i], iova + i * granule);
-		smmu_cmd_set_leaf(cmds[i], leaf);
-	}
-	drv_cmd_sync(cmds[n]);
-	int rc = iom_smmu_drv_submit(drv, (const uint64_t(*)[2])cmds, n + 1, now_ps, done_ps, err);
+	iom_smmu_drv_build_tlbi_va(cmds, asid, iova, size, granule, leaf, range);
+	drv->st.range_cmds += range ? n : 0;
+	int rc = drv_issue_sync(drv, (const uint64_t(*)[2])cmds, n, now_ps, done_ps, err);
 	free(cmds);
 	return rc;
+}
+
+int iom_smmu_drv_tlbi_range(struct iom_smmu_drv *drv, uint16_t asid, uint64_t iova, uint64_t size,
+			    uint64_t granule, bool leaf, uint64_t now_ps, uint64_t *done_ps,
+			    struct iom_err *err)
+{
+	return iom_smmu_drv_tlbi(drv, asid, iova, size, granule, leaf, false, now_ps, done_ps, err);
 }
 
 int iom_smmu_drv_tlbi_asid(struct iom_smmu_drv *drv, uint16_t asid, uint64_t now_ps,
@@ -461,18 +613,27 @@ int iom_smmu_drv_read_event(struct iom_smmu_drv *drv, uint64_t ev[4])
 static int drv_op_translate(void *self, struct iom_txn *t, struct iom_err *err)
 {
 	struct iom_smmu_drv *drv = self;
-	return iom_smmu_translate(drv->smmu, t, err);
+	int rc = iom_smmu_translate(drv->smmu, t, err);
+	if (!rc && drv->observe)
+		drv->observe(drv->observe_ctx, t);
+	return rc;
+}
+
+void iom_smmu_drv_set_txn_observer(struct iom_smmu_drv *drv,
+				   void (*fn)(void *ctx, const struct iom_txn *t), void *ctx)
+{
+	drv->observe = fn;
+	drv->observe_ctx = fn ? ctx : NULL;
 }
 
 static int drv_op_cfgi_all(struct iom_smmu_drv *drv, uint64_t now_ps, uint64_t *done_ps,
 			   struct iom_err *err)
 {
-	uint64_t cmds[3][2];
+	uint64_t cmds[2][2];
 	drv_cmd(cmds[0], SMMU_CMD_CFGI_STE_RANGE);
 	smmu_cmd_set_range(cmds[0], SMMU_CFGI_RANGE_ALL);
 	drv_cmd(cmds[1], SMMU_CMD_TLBI_NSNH_ALL);
-	drv_cmd_sync(cmds[2]);
-	return iom_smmu_drv_submit(drv, (const uint64_t(*)[2])cmds, 3, now_ps, done_ps, err);
+	return drv_issue_sync(drv, (const uint64_t(*)[2])cmds, 2, now_ps, done_ps, err);
 }
 
 static int drv_op_invalidate(void *self, const struct iom_inval *inv, uint64_t now_ps,
@@ -487,9 +648,9 @@ static int drv_op_invalidate(void *self, const struct iom_inval *inv, uint64_t n
 	case IOM_INVAL_DOMAIN:
 		return iom_smmu_drv_tlbi_asid(drv, (uint16_t)inv->tag, now_ps, done_ps, err);
 	case IOM_INVAL_RANGE:
-		return iom_smmu_drv_tlbi_range(drv, (uint16_t)inv->tag, inv->iova, inv->size,
-					       inv->granule ? inv->granule : 4096, inv->leaf, now_ps,
-					       done_ps, err);
+		return iom_smmu_drv_tlbi(drv, (uint16_t)inv->tag, inv->iova, inv->size,
+					 inv->granule ? inv->granule : 4096, inv->leaf, inv->use_range,
+					 now_ps, done_ps, err);
 	case IOM_INVAL_DEV_CFG:
 		drv_cmd(c, SMMU_CMD_CFGI_STE);
 		smmu_cmd_set_sid(c, inv->rid);
@@ -523,6 +684,10 @@ static int drv_op_register_stats(void *self, struct iom_stats *s, const char *pr
 		{ "ste_writes", "STE updates", offsetof(struct iom_smmu_drv_stats, ste_writes) },
 		{ "cd_writes", "CD updates", offsetof(struct iom_smmu_drv_stats, cd_writes) },
 		{ "events_read", "event records consumed", offsetof(struct iom_smmu_drv_stats, events_read) },
+		{ "range_cmds", "range TLBI commands written (TG != 0)", offsetof(struct iom_smmu_drv_stats, range_cmds) },
+		{ "sync_msi_polls", "CMD_SYNC completions observed through the MSI write", offsetof(struct iom_smmu_drv_stats, sync_msi_polls) },
+		{ "cmdq_full_stalls", "waits for a full command queue to drain", offsetof(struct iom_smmu_drv_stats, cmdq_full_stalls) },
+		{ "cmdq_full_wait_ps", "time waited for command-queue space (ps)", offsetof(struct iom_smmu_drv_stats, cmdq_full_wait_ps) },
 	};
 	int rc = iom_smmu_register_stats(drv->smmu, s, prefix, err);
 	for (size_t i = 0; !rc && i < IOM_ARRAY_SIZE(ctr); i++) {

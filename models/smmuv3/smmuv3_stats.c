@@ -29,6 +29,12 @@ static const struct smmu_ctr smmu_ctrs[] = {
 	SMMU_CTR(commands, "cmds", "commands executed"),
 	SMMU_CTR(cmd_illegal, "cmds", "illegal commands (CERROR_ILL)"),
 	SMMU_CTR(syncs, "cmds", "CMD_SYNC executed"),
+	SMMU_CTR(cmd_ignored, "cmds", "ATC_INV / PRI_RESP IGNORED because SMMUEN = 0"),
+	SMMU_CTR(sync_msi_writes, "writes", "CMD_SYNC completion MSI writes (CS=IRQ, IDR0.MSI)"),
+	SMMU_CTR(sync_irqs, "irqs", "CMD_SYNC completion wired interrupts (CS=IRQ, no MSI)"),
+	SMMU_CTR(sync_sevs, "events", "CMD_SYNC completion WFE wake-up events (CS=SEV)"),
+	SMMU_CTR(range_tlbis, "cmds", "TLB invalidations with a range (TG != 0)"),
+	SMMU_CTR(inval_steps, "steps", "cache sets / range probes visited by invalidations beyond the first"),
 	SMMU_CTR(tlbi_dropped, "entries", "TLB entries dropped by invalidation commands"),
 	SMMU_CTR(walk_cache_dropped, "entries", "walk-cache entries dropped by commands"),
 	SMMU_CTR(cfg_dropped, "entries", "config-cache entries dropped by commands"),
@@ -43,7 +49,11 @@ static const struct { uint32_t op; const char *name; } smmu_cmd_names[] = {
 	{ SMMU_CMD_CFGI_CD, "CFGI_CD" }, { SMMU_CMD_CFGI_CD_ALL, "CFGI_CD_ALL" },
 	{ SMMU_CMD_TLBI_NH_ALL, "TLBI_NH_ALL" }, { SMMU_CMD_TLBI_NH_ASID, "TLBI_NH_ASID" },
 	{ SMMU_CMD_TLBI_NH_VA, "TLBI_NH_VA" }, { SMMU_CMD_TLBI_NH_VAA, "TLBI_NH_VAA" },
-	{ SMMU_CMD_TLBI_NSNH_ALL, "TLBI_NSNH_ALL" }, { SMMU_CMD_SYNC, "SYNC" },
+	{ SMMU_CMD_TLBI_EL2_ALL, "TLBI_EL2_ALL" }, { SMMU_CMD_TLBI_EL2_ASID, "TLBI_EL2_ASID" },
+	{ SMMU_CMD_TLBI_EL2_VA, "TLBI_EL2_VA" }, { SMMU_CMD_TLBI_EL2_VAA, "TLBI_EL2_VAA" },
+	{ SMMU_CMD_TLBI_S12_VMALL, "TLBI_S12_VMALL" }, { SMMU_CMD_TLBI_S2_IPA, "TLBI_S2_IPA" },
+	{ SMMU_CMD_TLBI_NSNH_ALL, "TLBI_NSNH_ALL" }, { SMMU_CMD_ATC_INV, "ATC_INV" },
+	{ SMMU_CMD_PRI_RESP, "PRI_RESP" }, { SMMU_CMD_SYNC, "SYNC" },
 };
 
 static int smmu_reg(struct iom_stats *st, const char *prefix, const char *name, const char *unit,
@@ -103,6 +113,11 @@ static int smmu_reg_hists(struct iom_smmu *s, struct iom_stats *st, const char *
 	if (!rc)
 		rc = iom_stats_histogram(st, n, "ps", "table-walk latency (slot held)",
 					 &s->st.walk_latency_ps, err);
+	snprintf(n, sizeof(n), "%s.sync_latency_ps", prefix);
+	if (!rc)
+		rc = iom_stats_histogram(st, n, "ps",
+					 "invalidation latency: doorbell to CMD_SYNC completion",
+					 &s->st.sync_latency_ps, err);
 	return rc;
 }
 

@@ -253,6 +253,10 @@ int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 					iom_trace_where(rd), iom_rec_kind_name(rec->kind));
 			break;
 		}
+		if ((r = iom_host_advance(s->host, now, err))) { /* lazy flush timers */
+			iom_err_prefix(err, "%s", iom_trace_where(rd));
+			break;
+		}
 		if (rec->kind == IOM_REC_DMA) {
 			r = replay_dma(s, rec, now, err);
 			if (r) {
