@@ -1,0 +1,243 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# run.sh - the standard studies (docs/studies.md), end to end:
+#   1. generates the workload traces with `iommusim gen nvme` into
+#      bench/studies/work/ (deterministic: fixed seeds; not committed);
+#   2. runs each study's sweep file with `iommusim sweep` into work/sweep-NAME
+#      (resumable: points already run are kept; delete work/ to start over);
+#   3. adds the workload parameters and per-operation ratios to the CSV
+#      (derive.awk -> work/sweep-NAME/derived.csv) and draws the figures that
+#      need them with `iommusim plot`;
+#   4. copies the figures (PNG and SVG) into docs/studies/.
+#
+#   bench/studies/run.sh                  # all four studies
+#   bench/studies/run.sh tlb-size         # some of them: tlb-size walk-cache-workloads
+#                                         #   page-size unmap-cost
+#   bench/studies/run.sh --traces         # only generate the traces
+#
+# Environment: IOMMUSIM (default build-release/tools/iommusim), JOBS (worker
+# processes; default: one per CPU).  Needs gnuplot for the figures.
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+B=${IOMMUSIM:-$ROOT/build-release/tools/iommusim}
+W=$HERE/work
+DOCS=$ROOT/docs/studies
+JOBS_OPT=${JOBS:+--jobs $JOBS}
+
+die() {
+	echo "run.sh: $*" >&2
+	exit 1
+}
+
+[ -x "$B" ] || die "no iommusim at $B (build it, or set IOMMUSIM)"
+
+# ---------------------------------------------------------------------------
+# Workloads.  Every trace: 100000 I/Os (dynamic, larger I/Os: fewer, see
+# below), queue depth 8, 70 % reads, 200000 IOPS, 20 % warm-up before the
+# region of interest, seed 1.
+
+COMMON="--seed 1 --qd 8 --read-pct 70 --iops 200000 --warmup-pct 20"
+
+# wl NAME SHAPE POOL_PAGES PGSIZE PICK IO_BYTES IOS IOVA_DEFER
+wl() {
+	opts="$COMMON --ios $7 --io-size $6"
+	if [ "$2" = pool ]; then
+		opts="$opts --pool-pages $3 --pgsize $4 --pick $5"
+	elif [ "$8" != 0 ]; then
+		opts="$opts --iova-defer $8"
+	fi
+	# shellcheck disable=SC2086
+	"$B" gen nvme $opts -o "$W/$1.trace.gz"
+	echo "$1,$2,$3,$4,$5,$6,$7,$8" >>"$W/workloads.csv.tmp"
+}
+
+gen_traces() {
+	mkdir -p "$W"
+	echo "workload,shape,pool_pages,pgsize,pick,io_bytes,ios,iova_defer" >"$W/workloads.csv.tmp"
+	# dynamic mapping: map + strict unmap per I/O (the bundled trace's shape)
+	wl dyn dynamic 0 4096 - 4096 100000 0
+	# static pools, uniform pick: 1 MB .. 256 MB of 4 KB pages
+	for p in 256:256 1k:1024 4k:4096 16k:16384 64k:65536; do
+		wl "uni-${p%:*}" pool "${p#*:}" 4096 uniform 4096 100000 0
+		wl "uni-${p%:*}-2m" pool "${p#*:}" 2097152 uniform 4096 100000 0
+	done
+	# static pools, Zipf pick (s = 0.99)
+	wl zipf-16k pool 16384 4096 zipf 4096 100000 0
+	wl zipf-64k pool 65536 4096 zipf 4096 100000 0
+	# dynamic mapping with larger I/Os: pages per unmap 1 .. 64 (fewer I/Os
+	# as they grow, so each trace has 0.3 to 2 M translations); an IOVA is
+	# reused only 1024 unmaps later (4 x host.flush_batch), as lazy mode
+	# defers IOVA frees, so the lazy policy sees no stale reuse (512 was
+	# not always enough: unmaps that free a page table are not queued)
+	wl dyn-4k dynamic 0 4096 - 4096 20000 1024
+	wl dyn-8k dynamic 0 4096 - 8192 20000 1024
+	wl dyn-16k dynamic 0 4096 - 16384 10000 1024
+	wl dyn-32k dynamic 0 4096 - 32768 10000 1024
+	wl dyn-64k dynamic 0 4096 - 65536 4000 1024
+	wl dyn-128k dynamic 0 4096 - 131072 3000 1024
+	wl dyn-256k dynamic 0 4096 - 262144 2000 1024
+	mv "$W/workloads.csv.tmp" "$W/workloads.csv"
+}
+
+# Column metadata of the workload columns (appended to results.columns.json).
+WL_COLUMNS='    {"name": "workload", "kind": "meta", "unit": "", "desc": "workload (bench/studies/run.sh)"},
+    {"name": "shape", "kind": "meta", "unit": "", "desc": "dynamic (map/unmap per I/O) or pool (mapped once)"},
+    {"name": "pool_pages", "kind": "axis", "unit": "pages", "desc": "static pool size in 4 KB pages"},
+    {"name": "pgsize", "kind": "axis", "unit": "bytes", "desc": "page size of the pool mapping"},
+    {"name": "pick", "kind": "meta", "unit": "", "desc": "buffer choice of a pool I/O"},
+    {"name": "io_bytes", "kind": "axis", "unit": "bytes", "desc": "bytes per I/O"},
+    {"name": "ios", "kind": "meta", "unit": "I/Os", "desc": "I/Os in the trace"},
+    {"name": "iova_defer", "kind": "meta", "unit": "unmaps", "desc": "an IOVA is reused only after this many more unmaps"}'
+
+# derive DIR 'SPEC|UNIT|DESC' ...: DIR/derived.csv and derived.columns.json.
+# SPEC is a derive.awk spec of 5 fields (R|NAME|NUM|DEN|SCALE, M|NAME|COL|MAP|-,
+# J|NAME|COLS|SEP|-); ratios are stats, renamed and joined values meta columns.
+derive() {
+	d=$1
+	shift
+	specs=""
+	cols=""
+	for a in "$@"; do
+		spec=$(echo "$a" | cut -d'|' -f1-5)
+		name=$(echo "$a" | cut -d'|' -f2)
+		unit=$(echo "$a" | cut -d'|' -f6)
+		desc=$(echo "$a" | cut -d'|' -f7)
+		kind=meta
+		[ "${a%%|*}" = R ] && kind=stat
+		specs="$specs${specs:+
+}$spec"
+		cols="$cols,
+    {\"name\": \"$name\", \"kind\": \"$kind\", \"unit\": \"$unit\", \"desc\": \"$desc\"}"
+	done
+	DERIVE="$specs" awk -v wl="$W/workloads.csv" -f "$HERE/derive.awk" \
+		"$d/results.csv" >"$d/derived.csv.tmp"
+	mv "$d/derived.csv.tmp" "$d/derived.csv"
+	{
+		sed '$d' "$d/results.columns.json" | sed '$d' | sed '$d'
+		printf '    },\n%s%s\n  ]\n}\n' "$WL_COLUMNS" "$cols"
+	} >"$d/derived.columns.json"
+}
+
+# plot DIR NAME ARGS...: a figure of DIR/derived.csv
+plot() {
+	d=$1
+	n=$2
+	shift 2
+	"$B" plot "$d/derived.csv" --name "$n" --out "$d" "$@"
+}
+
+# publish STUDY NAME...: copy figures into docs/studies/STUDY-NAME.{png,svg}
+publish() {
+	s=$1
+	shift
+	mkdir -p "$DOCS"
+	for n in "$@"; do
+		for e in png svg; do
+			cp "$W/sweep-$s/$n.$e" "$DOCS/$s-$n.$e"
+		done
+	done
+}
+
+sweep() {
+	# shellcheck disable=SC2086
+	"$B" sweep "$HERE/$1.yaml" --out "$W/sweep-$1" $JOBS_OPT
+}
+
+title_of() {
+	case $1 in
+	smmu0.tlb.hit_rate) echo "SMMU TLB hit rate" ;;
+	reads_per_xlate) echo "Descriptor reads per translation" ;;
+	xlate_ns) echo "Mean translation latency" ;;
+	esac
+}
+
+# Mean translation latency (ns): every TLB hit and miss over all translations.
+XLAT='R|xlate_ns|smmu0.hit_latency_ps.sum+smmu0.miss_latency_ps.sum|smmu0.hit_latency_ps.count+smmu0.miss_latency_ps.count|0.001|ns|mean translation latency (TLB hits and misses)'
+
+study_tlb_size() {
+	sweep tlb-size
+	d=$W/sweep-tlb-size
+	derive "$d" "$XLAT" \
+		'R|walks_per_io|smmu0.walks|dev.01:00.0.dmas|3|walks|table walks per I/O (3 DMAs: command, data, completion)'
+	plot "$d" hit-rate-by-workload --x smmu.tlb.entries --y smmu0.tlb.hit_rate --series workload \
+		--logx --title "SMMU TLB hit rate against TLB entries, by workload (ROI)"
+	plot "$d" xlate-latency --x smmu.tlb.entries --y xlate_ns --series workload --logx \
+		--title "Mean translation latency against TLB entries, by workload (ROI)"
+	plot "$d" walks-per-io --x smmu.tlb.entries --y walks_per_io --series workload --logx \
+		--title "Table walks (TLB misses) per I/O against TLB entries, by workload (ROI)"
+	publish tlb-size hit-rate-by-workload xlate-latency walks-per-io
+}
+
+study_walk_cache() {
+	sweep walk-cache-workloads
+	d=$W/sweep-walk-cache-workloads
+	derive "$d" "$XLAT" \
+		'M|walk_cache|smmu.walk_cache.entries|0=off|-|entries|walk-cache entries (off: no walk cache)' \
+		'R|reads_per_xlate|smmu0.walk_reads|smmu0.translations|1|reads|descriptor reads per translation' \
+		'R|reads_per_walk|smmu0.walk_reads|smmu0.walks|1|reads|descriptor reads per table walk'
+	plot "$d" reads-per-walk --x walk_cache --y reads_per_walk --series workload \
+		--title "Descriptor reads per table walk against walk-cache entries (ROI)"
+	plot "$d" reads-per-xlate --x walk_cache --y reads_per_xlate --series workload --logy \
+		--title "Descriptor reads per translation against walk-cache entries (ROI)"
+	publish walk-cache-workloads reads-per-walk reads-per-xlate
+}
+
+study_page_size() {
+	sweep page-size
+	d=$W/sweep-page-size
+	derive "$d" "$XLAT" \
+		'R|reads_per_xlate|smmu0.walk_reads|smmu0.translations|1|reads|descriptor reads per translation' \
+		'M|page|pgsize|4096=4K pages,2097152=2M pages|-||page size' \
+		'J|config|page+smmu.tlb.entries| / TLB |-||page size / TLB entries'
+	for y in smmu0.tlb.hit_rate:hit-rate reads_per_xlate:reads-per-xlate xlate_ns:xlate-latency; do
+		plot "$d" "${y#*:}" --x pool_pages --y "${y%:*}" --series config --logx \
+			--title "$(title_of "${y%:*}") against pool size, 4 KB vs 2 MB pages (ROI)"
+	done
+	publish page-size hit-rate reads-per-xlate xlate-latency
+}
+
+study_unmap_cost() {
+	sweep unmap-cost
+	d=$W/sweep-unmap-cost
+	derive "$d" \
+		'R|pages_per_unmap|host.unmap_bytes|host.unmaps|0.000244140625|pages|4 KB pages per unmap' \
+		'R|unmap_mean_ns|host.unmap_latency.mean|1|0.001|ns|mean unmap latency' \
+		'R|unmap_p99_ns|host.unmap_latency.p99|1|0.001|ns|unmap latency, 99th percentile (log2-bin upper bound)' \
+		'R|cmds_per_unmap|smmu0.drv.commands|host.unmaps|1|commands|commands written per unmap (TLBIs and CMD_SYNCs)' \
+		'R|syncs_per_unmap|smmu0.drv.syncs|host.unmaps|1|commands|CMD_SYNCs per unmap'
+	plot "$d" latency --x pages_per_unmap --y unmap_mean_ns --series host.invalidation \
+		--logx --logy \
+		--title "Mean unmap latency against pages per unmap, by invalidation policy (ROI)"
+	plot "$d" commands --x pages_per_unmap --y cmds_per_unmap --series host.invalidation \
+		--logx --logy \
+		--title "Commands per unmap against pages per unmap, by invalidation policy (ROI)"
+	publish unmap-cost latency commands
+}
+
+# ---------------------------------------------------------------------------
+
+ALL="tlb-size walk-cache-workloads page-size unmap-cost"
+if [ "${1:-}" = --traces ]; then
+	gen_traces
+	exit 0
+fi
+# shellcheck disable=SC2086
+[ $# -gt 0 ] || set -- $ALL
+for s in "$@"; do
+	case " $ALL " in
+	*" $s "*) ;;
+	*) die "unknown study '$s' (known: $ALL)" ;;
+	esac
+done
+gen_traces
+for s in "$@"; do
+	case $s in
+	tlb-size) study_tlb_size ;;
+	walk-cache-workloads) study_walk_cache ;;
+	page-size) study_page_size ;;
+	unmap-cost) study_unmap_cost ;;
+	esac
+done
