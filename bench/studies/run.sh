@@ -11,9 +11,10 @@
 #      need them with `iommusim plot`;
 #   4. copies the figures (PNG and SVG) into docs/studies/.
 #
-#   bench/studies/run.sh                  # all four studies
+#   bench/studies/run.sh                  # all the studies
 #   bench/studies/run.sh tlb-size         # some of them: tlb-size walk-cache-workloads
-#                                         #   page-size unmap-cost
+#                                         #   page-size unmap-cost smmu-granule smmu-inval
+#                                         #   smmu-nested
 #   bench/studies/run.sh --traces         # only generate the traces
 #
 # Environment: IOMMUSIM (default build-release/tools/iommusim), JOBS (worker
@@ -217,9 +218,62 @@ study_unmap_cost() {
 	publish unmap-cost latency commands
 }
 
+# SMMUv3 studies (docs/studies.md, "SMMUv3"): granule, invalidation, nesting.
+GRAN='J|config|workload+host.granule| / |-||pool / granule'
+
+study_smmu_granule() {
+	sweep smmu-granule-tlb
+	d=$W/sweep-smmu-granule-tlb
+	derive "$d" "$XLAT" "$GRAN"
+	plot "$d" hit-rate --x smmu.tlb.entries --y smmu0.tlb.hit_rate --series config --logx \
+		--title "SMMU TLB hit rate against TLB entries, by pool and granule (ROI)"
+	plot "$d" xlate-latency --x smmu.tlb.entries --y xlate_ns --series config --logx \
+		--title "Mean translation latency against TLB entries, by pool and granule (ROI)"
+	publish smmu-granule-tlb hit-rate xlate-latency
+	sweep smmu-granule-walk-cache
+	d=$W/sweep-smmu-granule-walk-cache
+	derive "$d" "$XLAT" "$GRAN" \
+		'R|reads_per_walk|smmu0.walk_reads|smmu0.walks|1|reads|descriptor reads per table walk' \
+		'R|reads_per_xlate|smmu0.walk_reads|smmu0.translations|1|reads|descriptor reads per translation'
+	plot "$d" reads-per-walk --x smmu.walk_cache.entries --y reads_per_walk --series config \
+		--title "Descriptor reads per walk against walk-cache entries, by pool and granule (ROI)"
+	plot "$d" reads-per-xlate --x smmu.walk_cache.entries --y reads_per_xlate --series config \
+		--title "Descriptor reads per translation against walk-cache entries (TLB 256) (ROI)"
+	publish smmu-granule-walk-cache reads-per-walk reads-per-xlate
+}
+
+study_smmu_inval() {
+	sweep smmu-inval
+	d=$W/sweep-smmu-inval
+	derive "$d" \
+		'R|pages_per_unmap|host.unmap_bytes|host.unmaps|0.000244140625|pages|4 KB pages per unmap' \
+		'R|unmap_mean_ns|host.unmap_latency.mean|1|0.001|ns|mean unmap latency' \
+		'R|cmds_per_unmap|smmu0.drv.commands|host.unmaps|1|commands|commands written per unmap (TLBIs and CMD_SYNCs)' \
+		'J|config|host.invalidation+smmu.cmd_cycles| cmd_cycles |-||invalidation policy and command cost'
+	plot "$d" latency --x pages_per_unmap --y unmap_mean_ns --series config --logx --logy \
+		--title "Mean unmap latency against pages per unmap: per-page vs range TLBI (ROI)"
+	plot "$d" commands --x pages_per_unmap --y cmds_per_unmap --series config --logx --logy \
+		--title "Commands per unmap against pages per unmap: per-page vs range TLBI (ROI)"
+	publish smmu-inval latency commands
+}
+
+study_smmu_nested() {
+	sweep smmu-nested
+	d=$W/sweep-smmu-nested
+	derive "$d" "$XLAT" \
+		'R|reads_per_walk|smmu0.walk_reads|smmu0.walks|1|reads|descriptor reads (both stages) per stage-1 walk' \
+		'R|miss_ns|smmu0.miss_latency_ps.mean|1|0.001|ns|mean TLB-miss translation latency' \
+		'J|config|host.stage+host.s2_page| s2 |-||stage, stage-2 page size'
+	plot "$d" reads-per-walk --heatmap --x config --y workload --z reads_per_walk \
+		--title "Descriptor reads per walk: stage 1 vs nested by stage-2 page size (ROI)"
+	plot "$d" miss-latency --heatmap --x config --y workload --z miss_ns \
+		--title "Mean TLB-miss latency (ns): stage 1 vs nested by stage-2 page size (ROI)"
+	publish smmu-nested reads-per-walk miss-latency
+}
+
 # ---------------------------------------------------------------------------
 
-ALL="tlb-size walk-cache-workloads page-size unmap-cost"
+ALL="tlb-size walk-cache-workloads page-size unmap-cost smmu-granule smmu-inval smmu-nested"
 if [ "${1:-}" = --traces ]; then
 	gen_traces
 	exit 0
@@ -239,5 +293,8 @@ for s in "$@"; do
 	walk-cache-workloads) study_walk_cache ;;
 	page-size) study_page_size ;;
 	unmap-cost) study_unmap_cost ;;
+	smmu-granule) study_smmu_granule ;;
+	smmu-inval) study_smmu_inval ;;
+	smmu-nested) study_smmu_nested ;;
 	esac
 done

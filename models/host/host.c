@@ -52,6 +52,10 @@
 #include <string.h>
 
 static const char *const host_inval_names[] = {"strict", "range", "lazy", NULL};
+static const char *const host_granule_names[] = {"4k", "16k", "64k", NULL};
+static const char *const host_tab_names[] = {"auto", "linear", "2lvl", NULL};
+static const char *const host_stage_names[] = {"s1", "nested", NULL};
+static const char *const host_s2_page_names[] = {"4k", "2m", "1g", NULL};
 
 static const struct iom_host_cfg host_defaults = {
 	.invalidation = IOM_HOST_INVAL_STRICT,
@@ -60,6 +64,11 @@ static const struct iom_host_cfg host_defaults = {
 	.ia_bits = 48,
 	.oa_bits = 48,
 	.cd_table_bits = 8,
+	.granule = IOM_HOST_GRANULE_4K,
+	.strtab = 0,   /* auto */
+	.cd_table = 0, /* auto */
+	.stage = IOM_HOST_STAGE_S1,
+	.s2_page = IOM_HOST_S2_1G,
 	.table_pool_base = 0x4000000000ull, /* 256 GB: above typical DMA buffers */
 	.table_pool_size = 1ull << 30,
 };
@@ -76,8 +85,24 @@ static const struct iom_prop host_props[] = {
 		      "IOVA width of paging domains (stage-1 T0SZ = 64 - ia_bits)"),
 	IOM_PROP_U32_(struct iom_host_cfg, oa_bits, 32, 48, "bits",
 		      "output address width of the page tables (CD.IPS)"),
-	IOM_PROP_U32_(struct iom_host_cfg, cd_table_bits, 0, 10, "bits",
-		      "log2 of context descriptors per stream (STE.S1CDMax); PASIDs must be below 2^this"),
+	IOM_PROP_U32_(struct iom_host_cfg, cd_table_bits, 0, 20, "bits",
+		      "log2 of context descriptors per stream (STE.S1CDMax, at most "
+		      "smmu.ssid_bits); PASIDs must be below 2^this"),
+	IOM_PROP_ENUM_(struct iom_host_cfg, granule, host_granule_names,
+		       "translation granule of paging domains (SMMUv3; page sizes 4K/2M/1G, "
+		       "16K/32M or 64K/512M); maps are widened to whole granules (dma-iommu)"),
+	IOM_PROP_ENUM_(struct iom_host_cfg, strtab, host_tab_names,
+		       "SMMUv3 stream table: auto (Linux: 2-level, SPLIT 8, when IDR0.ST_LEVEL "
+		       "allows and SIDSIZE > 8), linear, or 2lvl (256-STE leaves allocated on "
+		       "first use)"),
+	IOM_PROP_ENUM_(struct iom_host_cfg, cd_table, host_tab_names,
+		       "SMMUv3 CD tables: auto (Linux: 2-level with 1024-CD leaves when IDR0.CD2L "
+		       "and cd_table_bits > 10), linear, or 2lvl (leaves allocated on first use)"),
+	IOM_PROP_ENUM_(struct iom_host_cfg, stage, host_stage_names,
+		       "paging domains: s1 (stage 1 only), or nested (SMMUv3: stage 1 in a VM's "
+		       "IPA space over one stage-2 table mapping IPA = PA, VMID 1)"),
+	IOM_PROP_ENUM_(struct iom_host_cfg, s2_page, host_s2_page_names,
+		       "nested: the VM's stage-2 page size (how the VMM backs guest memory)"),
 	IOM_PROP_U64_(struct iom_host_cfg, table_pool_base, 0, (1ull << 52) - 1, "bytes",
 		      "physical base of the memory the host takes page tables and queues from"),
 	IOM_PROP_U64_(struct iom_host_cfg, table_pool_size, 1ull << 20, 1ull << 40, "bytes",
@@ -100,6 +125,9 @@ struct iom_host {
 	struct iom_iommu *iommu;
 	const struct iom_host_drv_ops *ops;
 	void *drv;
+	uint32_t max_tag;            /* largest ASID/DID (ops->max_tag_of or ops->max_tag) */
+	struct iom_pt *s2;           /* nested: the VM's stage-2 table (IPA = PA) */
+	uint32_t vmid;               /* nested: its VMID */
 	struct iom_u64map domains;   /* id -> struct iom_host_domain * */
 	struct iom_u64map attach;    /* (rid << 21 | pasid+1) -> domain id */
 	struct iom_u64map tags;      /* tag -> domain id (tags in use) */
@@ -112,6 +140,8 @@ struct iom_host {
 	uint64_t domains_created, domains_freed, attaches, detaches;
 	uint64_t maps, map_bytes, unmaps, unmap_bytes, invalidations;
 	uint64_t unmaps_deferred, fq_flushes_full, fq_flushes_timer, stale_translations;
+	uint64_t maps_widened, pgsize_hints_ignored;
+	uint64_t s2_maps;             /* nested: stage-2 map calls (VM memory made reachable) */
 	struct iom_hist unmap_ps;     /* unmap call to its return (strict: invalidation complete) */
 	struct iom_hist attach_ps;
 };
@@ -133,6 +163,59 @@ struct host_domain {
 
 static void host_observe(void *ctx, const struct iom_txn *t);
 static void host_fq_forget(struct iom_host *h, struct host_domain *hd);
+
+/* Invalidation tag (struct iom_inval.tag): the ASID/DID, and for a nested
+ * SMMUv3 domain its VMID in bits [31:16]. */
+static uint32_t host_inval_tag(const struct iom_host_domain *d)
+{
+	return d->tag | (d->vmid << 16);
+}
+
+static const uint64_t host_s2_sizes[] = {1ull << 12, 1ull << 21, 1ull << 30};
+
+/* nested: make [pa, pa + size) reachable through the VM's stage 2 (IPA = PA),
+ * mapping the s2_page-aligned pages not mapped yet, in runs. */
+static int host_s2_cover(struct iom_host *h, uint64_t pa, uint64_t size, struct iom_err *err)
+{
+	uint64_t ps = host_s2_sizes[h->cfg.s2_page], p, sz;
+	uint64_t a = pa & ~(ps - 1), end = (pa + size + ps - 1) & ~(ps - 1);
+	while (a < end) {
+		if (iom_pt_lookup(h->s2, a, &p, &sz) == 0) {
+			a = (a & ~(sz - 1)) + sz;
+			continue;
+		}
+		uint64_t r = a + ps;
+		while (r < end && iom_pt_lookup(h->s2, r, &p, &sz) != 0)
+			r += ps;
+		int rc = iom_pt_map(h->s2, a, a, r - a, ps, IOM_PTE_R | IOM_PTE_W, err);
+		if (rc)
+			return iom_err_prefix(err, "stage 2 of the VM");
+		h->s2_maps++;
+		a = r;
+	}
+	return 0;
+}
+
+/* nested: the VM -- a 4 KB-granule stage-2 table over 48-bit IPAs (S2T0SZ
+ * 16, start level 0: S2SL0 2), VMID 1 (lowest free: the only VM), with the
+ * table pool reachable (stage-1 tables and CD tables are IPAs). */
+static int host_vm_create(struct iom_host *h, struct iom_err *err)
+{
+	if (h->cfg.stage != IOM_HOST_STAGE_NESTED)
+		return 0;
+	if (!h->ops->max_vmid)
+		return iom_err_set(err, IOM_ENOTSUP,
+				   "host.stage = nested is not implemented for this IOMMU");
+	struct iom_pt_cfg pc = {.fmt = IOM_PT_VMSA64_S2, .granule_shift = 12, .ia_bits = 48,
+				.oa_bits = (uint8_t)h->cfg.oa_bits, .sl0 = 2};
+	struct iom_pt_alloc pa;
+	iom_palloc_as_pt_alloc(h->tables, &pa);
+	h->s2 = iom_pt_create(h->mem, &pc, &pa, err);
+	if (!h->s2)
+		return -(err && err->code ? err->code : IOM_ENOMEM);
+	h->vmid = 1;
+	return host_s2_cover(h, h->cfg.table_pool_base, h->cfg.table_pool_size, err);
+}
 
 static uint64_t host_attach_key(uint32_t rid, int64_t pasid)
 {
@@ -161,6 +244,12 @@ struct iom_host *iom_host_create(const struct iom_host_cfg *cfg, struct iom_mem 
 	iom_u64map_init(&h->stale);
 	iom_hist_init(&h->unmap_ps);
 	iom_hist_init(&h->attach_ps);
+	h->max_tag = ops->max_tag_of ? ops->max_tag_of(drv) : ops->max_tag;
+	if ((ops->setup && ops->setup(drv, cfg, err)) || host_vm_create(h, err)) {
+		iom_err_prefix(err, "host");
+		iom_host_destroy(h);
+		return NULL;
+	}
 	if (cfg->invalidation == IOM_HOST_INVAL_LAZY && ops->observe)
 		ops->observe(drv, host_observe, h);
 	return h;
@@ -188,6 +277,8 @@ void iom_host_destroy(struct iom_host *h)
 	iom_u64map_fini(&h->stale);
 	if (h->cfg.invalidation == IOM_HOST_INVAL_LAZY && h->ops->observe)
 		h->ops->observe(h->drv, NULL, NULL);
+	if (h->s2)
+		iom_pt_destroy(h->s2);
 	free(h->dirty);
 	free(h);
 }
@@ -203,17 +294,39 @@ const struct iom_host_domain *iom_host_domain(const struct iom_host *h, uint32_t
 	return host_dom(h, id);
 }
 
+static uint8_t host_granule_shift(uint32_t granule)
+{
+	return granule == IOM_HOST_GRANULE_64K ? 16 : granule == IOM_HOST_GRANULE_16K ? 14 : 12;
+}
+
+/* io-pgtable-arm's pgsize_bitmap for a granule (48-bit addresses): the
+ * granule and the block sizes of its levels 2 and 1. */
+static uint64_t host_granule_pgsizes(unsigned shift)
+{
+	if (shift == 16)
+		return (1ull << 16) | (1ull << 29);
+	if (shift == 14)
+		return (1ull << 14) | (1ull << 25);
+	return (1ull << 12) | (1ull << 21) | (1ull << 30);
+}
+
+/* The smallest page size of a domain: its granule. */
+static uint64_t host_dom_granule(const struct iom_host_domain *d)
+{
+	return d->pgsizes & -d->pgsizes;
+}
+
 static int host_alloc_tag(struct iom_host *h, uint32_t *tag, struct iom_err *err)
 {
 	/* Lowest free, as Linux's xa_alloc() on arm_smmu_asid_xa with limit
 	 * [1, 2^asid_bits - 1]. Linear in live domains: creation is rare. */
-	for (uint32_t t = 1; t <= h->ops->max_tag; t++) {
+	for (uint32_t t = 1; t <= h->max_tag; t++) {
 		if (!iom_u64map_get(&h->tags, t, NULL)) {
 			*tag = t;
 			return 0;
 		}
 	}
-	return iom_err_set(err, IOM_EBUSY, "all %u ASIDs are in use", h->ops->max_tag);
+	return iom_err_set(err, IOM_EBUSY, "all %u ASIDs are in use", h->max_tag);
 }
 
 int iom_host_domain_create(struct iom_host *h, uint32_t id, uint32_t type, struct iom_err *err)
@@ -227,10 +340,13 @@ int iom_host_domain_create(struct iom_host *h, uint32_t id, uint32_t type, struc
 	d->type = type;
 	int r = 0;
 	if (type == IOM_HOST_DOM_PAGING) {
-		struct iom_pt_cfg pc = {.fmt = IOM_PT_VMSA64_S1, .granule_shift = 12,
+		struct iom_pt_cfg pc = {.fmt = IOM_PT_VMSA64_S1,
+					.granule_shift = host_granule_shift(h->cfg.granule),
 					.ia_bits = (uint8_t)h->cfg.ia_bits,
 					.oa_bits = (uint8_t)h->cfg.oa_bits};
-		d->pgsizes = (1ull << 30) | (1ull << 21) | (1ull << 12);
+		d->pgsizes = host_granule_pgsizes(pc.granule_shift);
+		d->s2 = h->s2;
+		d->vmid = h->vmid;
 		if (h->ops->domain_format)
 			h->ops->domain_format(h->drv, &pc, &d->pgsizes);
 		struct iom_pt_alloc pa;
@@ -326,7 +442,8 @@ int iom_host_detach(struct iom_host *h, uint32_t rid, int64_t pasid, uint64_t no
 {
 	uint64_t key = host_attach_key(rid, pasid), dom_id;
 	if (!iom_u64map_get(&h->attach, key, &dom_id))
-		return iom_err_set(err, IOM_ENOENT, "device %02x:%02x.%x pasid %lld is not attached",
+		return iom_err_set(err, IOM_ENOENT,
+				   "device %02x:%02x.%x pasid %lld is not attached",
 				   (rid >> 8) & 0xff, (rid >> 3) & 0x1f, rid & 7, (long long)pasid);
 	int r = iom_host_advance(h, now_ps, err);
 	if (r)
@@ -357,14 +474,42 @@ static uint32_t host_pte_flags(uint32_t prot)
 	return f;
 }
 
-/* iommu_pgsize(): largest of 1G/2M/4K in the domain's pgsizes aligned with
- * iova|pa and <= size. */
+/* iommu_pgsize(): the largest of the domain's pgsizes aligned with iova|pa
+ * and <= size. */
 static uint64_t host_pgsize(uint64_t pgsizes, uint64_t iova, uint64_t pa, uint64_t size)
 {
-	static const uint64_t sizes[] = {1ull << 30, 1ull << 21, 1ull << 12};
-	for (size_t i = 0; i < IOM_ARRAY_SIZE(sizes); i++)
-		if ((pgsizes & sizes[i]) && !((iova | pa) & (sizes[i] - 1)) && size >= sizes[i])
-			return sizes[i];
+	for (uint64_t m = pgsizes; m; m &= ~(1ull << (63 - __builtin_clzll(m)))) {
+		uint64_t ps = 1ull << (63 - __builtin_clzll(m));
+		if (!((iova | pa) & (ps - 1)) && size >= ps)
+			return ps;
+	}
+	return 0;
+}
+
+/* dma-iommu maps whole IOMMU pages (iova_align(), iova_offset()): a range
+ * is widened to the domain's granule, which needs iova and pa at the same
+ * offset in it. 4 KB alignment is required whatever the granule. */
+static int host_widen(const struct iom_host_domain *d, uint64_t *iova, uint64_t *pa,
+		      uint64_t *size, struct iom_err *err)
+{
+	uint64_t g = host_dom_granule(d), off = *iova & (g - 1);
+	if ((*iova | (pa ? *pa : 0) | *size) & 4095)
+		return iom_err_set(err, IOM_EINVAL,
+				   "iova 0x%llx, pa 0x%llx and size 0x%llx must be 4 KB aligned",
+				   (unsigned long long)*iova, (unsigned long long)(pa ? *pa : 0),
+				   (unsigned long long)*size);
+	if (pa && off != (*pa & (g - 1)))
+		return iom_err_set(
+		    err, IOM_EINVAL,
+		    "iova 0x%llx and pa 0x%llx differ in their offset in the %llu KB "
+		    "granule",
+		    (unsigned long long)*iova, (unsigned long long)*pa,
+		    (unsigned long long)(g >> 10));
+	uint64_t end = (*iova + *size + g - 1) & ~(g - 1);
+	*iova -= off;
+	if (pa)
+		*pa -= off;
+	*size = end - *iova;
 	return 0;
 }
 
@@ -392,15 +537,21 @@ int iom_host_map(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t pa
 	int ar = iom_host_advance(h, now_ps, err);
 	if (ar)
 		return ar;
-	if ((iova | pa | size) & 4095)
-		return iom_err_set(err, IOM_EINVAL,
-				   "map: iova 0x%llx, pa 0x%llx and size 0x%llx must be 4 KB aligned",
-				   (unsigned long long)iova, (unsigned long long)pa,
-				   (unsigned long long)size);
+	uint64_t size0 = size;
+	int wr = host_widen(d, &iova, &pa, &size, err);
+	if (wr)
+		return iom_err_prefix(err, "map");
+	h->maps_widened += size != size0;
+	if (pgsize && !(pgsize & (pgsize - 1)) && !(d->pgsizes & pgsize)) {
+		h->pgsize_hints_ignored++; /* not a page size of this granule: choose */
+		pgsize = 0;
+	}
 	uint32_t flags = host_pte_flags(prot);
 	uint64_t done = 0;
 	if (pgsize) {
-		int r = iom_pt_map(d->pt, iova, pa, size, pgsize, flags, err);
+		int r = d->s2 ? host_s2_cover(h, pa, size, err) : 0;
+		if (!r)
+			r = iom_pt_map(d->pt, iova, pa, size, pgsize, flags, err);
 		if (r)
 			return r;
 		done = size;
@@ -410,14 +561,18 @@ int iom_host_map(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t pa
 		/* Map runs of equal page size in one builder call. */
 		uint64_t run = ps;
 		while (done + run + ps <= size &&
-		       host_pgsize(d->pgsizes, iova + done + run, pa + done + run, size - done - run) == ps)
+		       host_pgsize(d->pgsizes, iova + done + run, pa + done + run,
+				   size - done - run) == ps)
 			run += ps;
-		int r = iom_pt_map(d->pt, iova + done, pa + done, run, ps, flags, err);
+		int r = d->s2 ? host_s2_cover(h, pa + done, run, err) : 0;
+		if (!r)
+			r = iom_pt_map(d->pt, iova + done, pa + done, run, ps, flags, err);
 		if (r) {
 			uint64_t un;
 			struct iom_err e2;
 			if (done)
-				iom_pt_unmap(d->pt, iova, done, &un, &e2); /* roll back, as iommu_map does */
+				iom_pt_unmap(d->pt, iova, done, &un,
+					     &e2); /* roll back, as iommu_map does */
 			return r;
 		}
 		done += run;
@@ -429,17 +584,12 @@ int iom_host_map(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t pa
 
 /* ---- invalidation policies ---- */
 
-/* A leaf of the lazy bookkeeping: (ASID, leaf size, leaf index). */
-static uint64_t host_stale_key(uint32_t tag, unsigned size_idx, uint64_t iova)
+/* A leaf of the lazy bookkeeping: (ASID, log2 leaf size, leaf index); a
+ * 48-bit IOVA leaves at most 36 bits of index. */
+static uint64_t host_stale_key(uint32_t tag, uint64_t pgsize, uint64_t iova)
 {
-	static const unsigned shift[3] = {12, 21, 30};
-	return ((uint64_t)(tag & 0xffff) << 40) | ((uint64_t)size_idx << 38) |
-	       (iova >> shift[size_idx]);
-}
-
-static unsigned host_size_idx(uint64_t pgsize)
-{
-	return pgsize >= (1ull << 30) ? 2 : pgsize >= (1ull << 21) ? 1 : 0;
+	unsigned sh = (unsigned)__builtin_ctzll(pgsize);
+	return ((uint64_t)(tag & 0xffff) << 48) | ((uint64_t)(sh - 12) << 42) | (iova >> sh);
 }
 
 /* One run of the unmapped range: contiguous leaves of one size. */
@@ -449,7 +599,8 @@ struct host_run {
 
 /* Leaves of [iova, iova + size) before the unmap, as runs of equal leaf size
  * (holes end a run). *runs is malloc'ed; returns the count or -IOM_ENOMEM. */
-static long host_runs(struct iom_pt *pt, uint64_t iova, uint64_t size, struct host_run **runs)
+static long host_runs(struct iom_pt *pt, uint64_t granule, uint64_t iova, uint64_t size,
+		      struct host_run **runs)
 {
 	size_t n = 0, cap = 4;
 	struct host_run *r = malloc(cap * sizeof(*r));
@@ -458,13 +609,13 @@ static long host_runs(struct iom_pt *pt, uint64_t iova, uint64_t size, struct ho
 	uint64_t end = iova + size, pa, ps = 0;
 	if ((size >> 12) > (1u << 20)) { /* one run at the start's leaf size */
 		iom_pt_lookup(pt, iova, &pa, &ps);
-		r[0] = (struct host_run){iova, size, ps ? ps : 4096};
+		r[0] = (struct host_run){iova, size, ps ? ps : granule};
 		*runs = r;
 		return 1;
 	}
 	for (uint64_t a = iova; a < end;) {
 		if (iom_pt_lookup(pt, a, &pa, &ps) != 0) {
-			a += 4096;
+			a += granule;
 			continue;
 		}
 		uint64_t base = a & ~(ps - 1), len = IOM_MIN(base + ps, end) - a;
@@ -495,8 +646,11 @@ static int host_inval_runs(struct iom_host *h, const struct iom_host_domain *d,
 {
 	uint64_t t = now_ps;
 	for (long i = 0; i < n; i++) {
-		struct iom_inval inv = {.scope = IOM_INVAL_RANGE, .leaf = leaf, .tag = d->tag,
-					.iova = r[i].iova, .size = r[i].size,
+		struct iom_inval inv = {.scope = IOM_INVAL_RANGE,
+					.leaf = leaf,
+					.tag = host_inval_tag(d),
+					.iova = r[i].iova,
+					.size = r[i].size,
 					.granule = r[i].pgsize,
 					.use_range = h->cfg.invalidation == IOM_HOST_INVAL_RANGE};
 		int rc = h->iommu->ops->invalidate(h->iommu->self, &inv, t, &t, err);
@@ -563,7 +717,7 @@ static void host_fq_forget(struct iom_host *h, struct host_domain *hd)
 static int host_fq_flush(struct iom_host *h, struct host_domain *hd, uint64_t now_ps,
 			 uint64_t *done_ps, struct iom_err *err)
 {
-	struct iom_inval inv = {.scope = IOM_INVAL_DOMAIN, .tag = hd->pub.tag};
+	struct iom_inval inv = {.scope = IOM_INVAL_DOMAIN, .tag = host_inval_tag(&hd->pub)};
 	int rc = h->iommu->ops->invalidate(h->iommu->self, &inv, now_ps, done_ps, err);
 	if (rc)
 		return rc;
@@ -626,9 +780,8 @@ static int host_fq_queue(struct iom_host *h, struct host_domain *hd, const struc
 			return rc;
 	}
 	for (long i = 0; i < n; i++) {
-		unsigned si = host_size_idx(r[i].pgsize);
 		for (uint64_t a = r[i].iova; a < r[i].iova + r[i].size; a += r[i].pgsize) {
-			uint64_t key = host_stale_key(hd->pub.tag, si, a), c = 0;
+			uint64_t key = host_stale_key(hd->pub.tag, r[i].pgsize, a), c = 0;
 			iom_u64map_get(&h->stale, key, &c);
 			if (iom_u64map_put(&h->stale, key, c + 1) || host_fq_key(&hd->fq, key))
 				return iom_err_set(err, IOM_ENOMEM, "out of memory");
@@ -660,8 +813,8 @@ static void host_observe(void *ctx, const struct iom_txn *t)
 	const struct iom_host_domain *d = host_dom(h, (uint32_t)dom_id);
 	if (!d || d->type != IOM_HOST_DOM_PAGING)
 		return;
-	for (unsigned si = 0; si < 3; si++) {
-		if (!iom_u64map_get(&h->stale, host_stale_key(d->tag, si, t->iova), NULL))
+	for (uint64_t m = d->pgsizes; m; m &= m - 1) {
+		if (!iom_u64map_get(&h->stale, host_stale_key(d->tag, m & -m, t->iova), NULL))
 			continue;
 		if (iom_pt_lookup(d->pt, t->iova, &pa, &ps) != 0 || pa != t->pa)
 			h->stale_translations++;
@@ -679,12 +832,14 @@ int iom_host_unmap(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t 
 	int r = iom_host_advance(h, now_ps, err);
 	if (r)
 		return r;
+	if (host_widen(d, &iova, NULL, &size, err))
+		return iom_err_prefix(err, "unmap");
 	uint64_t leaf = 0, pa;
 	if (iom_pt_lookup(d->pt, iova, &pa, &leaf) != 0)
 		return iom_err_set(err, IOM_ENOENT, "unmap: iova 0x%llx is not mapped in domain %u",
 				   (unsigned long long)iova, dom_id);
 	struct host_run *runs = NULL;
-	long n = host_runs(d->pt, iova, size, &runs);
+	long n = host_runs(d->pt, host_dom_granule(d), iova, size, &runs);
 	if (n < 0)
 		return iom_err_set(err, IOM_ENOMEM, "out of memory");
 	uint64_t unmapped = 0, freed_before = iom_pt_stats(d->pt)->tables_freed;
@@ -716,6 +871,19 @@ int iom_host_invalidate(struct iom_host *h, const struct iom_inval *inv, uint64_
 	struct iom_inval v = *inv;
 	if (v.scope == IOM_INVAL_RANGE && h->cfg.invalidation == IOM_HOST_INVAL_RANGE)
 		v.use_range = 1;
+	uint64_t id;
+	if ((v.scope == IOM_INVAL_RANGE || v.scope == IOM_INVAL_DOMAIN) &&
+	    iom_u64map_get(&h->tags, v.tag, &id)) {
+		const struct iom_host_domain *d = host_dom(h, (uint32_t)id);
+		v.tag = host_inval_tag(d);
+		uint64_t g = host_dom_granule(d);
+		if (v.scope == IOM_INVAL_RANGE && v.granule < g) { /* whole granule pages */
+			uint64_t end = (v.iova + v.size + g - 1) & ~(g - 1);
+			v.iova &= ~(g - 1);
+			v.size = end - v.iova;
+			v.granule = g;
+		}
+	}
 	int r = iom_host_advance(h, now_ps, err);
 	if (!r)
 		r = h->iommu->ops->invalidate(h->iommu->self, &v, now_ps, done_ps, err);
@@ -738,10 +906,15 @@ int iom_host_register_stats(struct iom_host *h, struct iom_stats *s, struct iom_
 	HOST_CTR(map_bytes, "bytes", "bytes mapped");
 	HOST_CTR(unmaps, "ops", "unmap operations");
 	HOST_CTR(unmap_bytes, "bytes", "bytes unmapped");
-	HOST_CTR(invalidations, "ops", "invalidation requests issued to the IOMMU (each ends with a sync)");
+	HOST_CTR(invalidations, "ops",
+		 "invalidation requests issued to the IOMMU (each ends with a sync)");
 	HOST_CTR(unmaps_deferred, "ops", "lazy: unmaps queued in a flush queue");
 	HOST_CTR(fq_flushes_full, "ops", "lazy: flushes forced by a full flush queue");
 	HOST_CTR(fq_flushes_timer, "ops", "lazy: flushes by the flush-queue timer");
+	HOST_CTR(maps_widened, "ops", "maps widened to whole granules (host.granule above 4 KB)");
+	HOST_CTR(s2_maps, "ops", "nested: stage-2 maps that made VM memory reachable");
+	HOST_CTR(pgsize_hints_ignored, "ops",
+		 "maps whose page-size hint is not a page size of the domain's granule");
 	HOST_CTR(stale_translations, "txns",
 		 "lazy: translations of a queued (unmapped, not yet invalidated) IOVA to a PA "
 		 "the tables no longer map there");
@@ -753,6 +926,7 @@ int iom_host_register_stats(struct iom_host *h, struct iom_stats *s, struct iom_
 					&h->unmap_ps, err);
 	if (!r)
 		r = iom_stats_histogram(s, "host.attach_latency", "ps",
-					"attach: configuration writes, CFGI and sync", &h->attach_ps, err);
+					"attach: configuration writes, CFGI and sync",
+					&h->attach_ps, err);
 	return r;
 }

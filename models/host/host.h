@@ -16,6 +16,12 @@
  *          when the queue fills or its timer fires; a stale TLB entry may
  *          translate an unmapped IOVA meanwhile (counted).
  *
+ * Paging domains use the granule host.granule (4/16/64 KB; maps are widened to
+ * whole granule pages as dma-iommu does) and, with host.stage = nested, sit in
+ * the IPA space of one VM whose stage-2 table maps IPA = PA (VMID 1). The
+ * SMMUv3 table formats (host.strtab, host.cd_table) are fixed at creation
+ * through the optional setup op.
+ *
  * The host reaches an IOMMU only through what a driver would do: write
  * configuration structures into memory and issue commands.  The
  * model-specific part (which structures, which commands) sits behind
@@ -44,6 +50,14 @@ struct iom_pt_cfg;
 struct iom_prop_table;
 
 enum iom_inval_policy { IOM_HOST_INVAL_STRICT = 0, IOM_HOST_INVAL_RANGE, IOM_HOST_INVAL_LAZY };
+/* Translation granule of paging domains (io-pgtable-arm's choice of page
+ * sizes follows: 4K: 4K/2M/1G; 16K: 16K/32M; 64K: 64K/512M). */
+enum iom_host_granule { IOM_HOST_GRANULE_4K = 0, IOM_HOST_GRANULE_16K, IOM_HOST_GRANULE_64K };
+/* nested: every paging domain is a stage-1 table in a VM's IPA space, over one
+ * stage-2 table (the VM, one VMID) that maps IPA = PA with s2_page leaves, as
+ * a VMM backs guest RAM; the SMMU walks both stages. */
+enum iom_host_stage { IOM_HOST_STAGE_S1 = 0, IOM_HOST_STAGE_NESTED };
+enum iom_host_s2_page { IOM_HOST_S2_4K = 0, IOM_HOST_S2_2M, IOM_HOST_S2_1G };
 
 struct iom_host_cfg {
 	uint32_t invalidation;   /* enum iom_inval_policy */
@@ -52,6 +66,11 @@ struct iom_host_cfg {
 	uint32_t ia_bits;        /* IOVA width of paging domains (VMSA T0SZ = 64 - ia_bits) */
 	uint32_t oa_bits;        /* output (physical) address width of the tables */
 	uint32_t cd_table_bits;  /* log2 CDs per stream (S1CDMax); PASIDs must be below 2^this */
+	uint32_t granule;        /* enum iom_host_granule: paging domains' translation granule */
+	uint32_t strtab;         /* SMMUv3 stream table: enum iom_smmu_drv_tab (auto/linear/2lvl) */
+	uint32_t cd_table;       /* SMMUv3 CD tables: enum iom_smmu_drv_tab */
+	uint32_t stage;          /* enum iom_host_stage: paging domains stage 1 or nested */
+	uint32_t s2_page;        /* enum iom_host_s2_page: the VM's stage-2 page size (nested) */
 	uint64_t table_pool_base;/* physical memory reserved for tables and queues */
 	uint64_t table_pool_size;
 };
@@ -66,6 +85,8 @@ struct iom_host_domain {
 	uint32_t attached; /* (device, pasid) attachments */
 	struct iom_pt *pt; /* paging domains */
 	uint64_t pgsizes;  /* paging domains: page sizes map may use (pgsize_bitmap) */
+	struct iom_pt *s2; /* nested paging domains: the VM's stage-2 table; else NULL */
+	uint32_t vmid;     /* nested: the VM's VMID (invalidations carry it); else 0 */
 };
 
 /* What differs between IOMMU drivers. */
@@ -83,10 +104,18 @@ struct iom_host_drv_ops {
 	 * stop). Optional; the lazy policy uses it to count stale-window hits. */
 	void (*observe)(void *drv, void (*fn)(void *ctx, const struct iom_txn *t), void *ctx);
 	/* Table format of a new paging domain and the page sizes it may use.
-	 * Optional: NULL = VMSAv8-64 stage 1, 4 KB granule, host.ia_bits /
-	 * host.oa_bits, 4K/2M/1G. */
+	 * Optional: NULL = VMSAv8-64 stage 1 with host.granule (4K/2M/1G,
+	 * 16K/32M or 64K/512M), host.ia_bits / host.oa_bits; when set, it gets
+	 * that proposal and may change it. */
 	void (*domain_format)(void *drv, struct iom_pt_cfg *pc, uint64_t *pgsizes);
+	/* Boot-time choices from the host configuration (table formats).
+	 * Optional; called once by iom_host_create(). */
+	int (*setup)(void *drv, const struct iom_host_cfg *cfg, struct iom_err *err);
+	/* Largest ASID/DID the hardware has (e.g. SMMU_IDR0.ASID16). Optional:
+	 * NULL = max_tag. */
+	uint32_t (*max_tag_of)(void *drv);
 	uint32_t max_tag; /* largest ASID/DID */
+	uint32_t max_vmid; /* largest VMID; 0: no nested domains (host.stage = nested refused) */
 };
 
 struct iom_host;
@@ -100,6 +129,9 @@ struct iom_host_smmuv3 {
 };
 extern const struct iom_host_drv_ops iom_host_smmuv3_ops;
 
+/* VT-d implementation (host_vtd.c): the `drv` cookie is the struct
+ * iom_vtd_drv itself. */
+extern const struct iom_host_drv_ops iom_host_vtd_ops;
 
 struct iom_host *iom_host_create(const struct iom_host_cfg *cfg, struct iom_mem *mem,
 				 struct iom_palloc *tables, struct iom_iommu *iommu,

@@ -170,8 +170,10 @@ const struct pt_fmt_ops *iom_pt_fmt_lookup(const struct iom_pt_cfg *cfg, struct 
 		return &iom_pt_fmt_vmsa64_s1;
 	case IOM_PT_VMSA64_S2:
 		return &iom_pt_fmt_vmsa64_s2;
-	default:
-		break;
+	case IOM_PT_X86_FL:
+		return &iom_pt_fmt_x86_fl;
+	case IOM_PT_VTD_SL:
+		return &iom_pt_fmt_vtd_sl;
 	}
 	iom_err_set(err, IOM_ENOTSUP, "pgtable: format %s (%u) not implemented",
 	            pt_fmt_name(cfg->fmt), cfg->fmt);

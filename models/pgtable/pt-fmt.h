@@ -70,6 +70,8 @@ struct pt_fmt_ops {
 
 extern const struct pt_fmt_ops iom_pt_fmt_vmsa64_s1;
 extern const struct pt_fmt_ops iom_pt_fmt_vmsa64_s2;
+extern const struct pt_fmt_ops iom_pt_fmt_x86_fl; /* x86.c */
+extern const struct pt_fmt_ops iom_pt_fmt_vtd_sl; /* x86.c */
 
 /* The ops of cfg->fmt, or NULL with -IOM_ENOTSUP in err. */
 const struct pt_fmt_ops *iom_pt_fmt_lookup(const struct iom_pt_cfg *cfg, struct iom_err *err);

@@ -8,34 +8,58 @@
 
 #include "resource.h"
 #include "smmuv3.h"
+#include "u64map.h"
 
-/* TLB tag layout: ASID [15:0], VMID [31:16], size index [33:32], global 34,
- * EL2 regime 35 (StreamWorld NS-EL2/EL2-E2H: no STE inserts one yet), stage-2
- * only 36 (entry keyed by IPA: reserved for the stage-2 model). Stage-1 entries
- * of a stage-1-only STE carry VMID 0.
- * Walk-cache tag: ASID [15:0], VMID [31:16], level [33:32], EL2 35, stage 2 36. */
-#define SMMU_TLB_NSIZES 3 /* 4 KB, 2 MB, 1 GB leaves of the 4 KB granule */
+/* Leaf-cache (TLB, IPA cache) tag: ASID [15:0], VMID [31:16], global 34, EL2 regime 35
+ * (StreamWorld NS-EL2/EL2-E2H: no STE inserts one), stage-2 only 36 (entry keyed by IPA:
+ * a stage-2-only STE's TLB entries and every IPA-cache entry), size index [43:40].
+ * The granule and leaf level of an entry (for TLBI TG / TTL) are in its value.
+ * Walk-cache tag: ASID [15:0], VMID [31:16], level [33:32], EL2 35, stage 2 36,
+ * granule [45:44] (SMMU_TLBI_TG_* code: 1 4 KB, 2 16 KB, 3 64 KB). Walk-cache key
+ * addr = (IA >> level shift) << 2 | level. */
+#define SMMU_TLB_NSIZES 9 /* 4K 16K 64K 2M 32M 512M 1G 16G 4T: leaves and contiguous runs */
 #define SMMU_TAG_GLOBAL (1ull << 34)
 #define SMMU_TAG_EL2 (1ull << 35)
 #define SMMU_TAG_S2 (1ull << 36)
 static inline uint32_t smmu_tag_asid(uint64_t tag) { return (uint32_t)(tag & 0xffff); }
 static inline uint32_t smmu_tag_vmid(uint64_t tag) { return (uint32_t)((tag >> 16) & 0xffff); }
-static inline uint32_t smmu_tag_size(uint64_t tag) { return (uint32_t)((tag >> 32) & 3); }
+static inline uint32_t smmu_tag_size(uint64_t tag) { return (uint32_t)((tag >> 40) & 0xf); }
 static inline uint32_t smmu_tag_level(uint64_t tag) { return (uint32_t)((tag >> 32) & 3); }
+static inline uint32_t smmu_tag_tg(uint64_t tag) { return (uint32_t)((tag >> 44) & 3); }
 /* Config-cache tag: bit 40 set for a CD entry (addr = SID, tag[19:0] = SSID). */
 #define SMMU_CFG_TAG_CD (1ull << 40)
 
+/* A leaf entry of the TLB or the IPA cache. Stage-1 and nested entries: perms/pxn are
+ * stage 1's, s2_perms/s2_pxn stage 2's (IOM_PTE_R | W | X, all for a stage-1-only STE),
+ * so a permission fault on a hit names the stage that denies. A stage-2-only entry has
+ * its permissions in s2_perms and perms = every IOM_PTE_* bit. */
 struct smmu_tlb_entry {
 	uint64_t pa_base;
 	uint64_t page_size;
-	uint32_t perms; /* IOM_PTE_* from the walker (W = !AP[2], USER = AP[1], X = !UXN) */
-	uint8_t pxn;    /* leaf PXN (bit 53) for privileged execute */
-	uint8_t global; /* nG = 0 */
+	uint64_t ipa_base;  /* nested: the IPA of pa_base (stage-2 fault records on a hit) */
+	uint32_t perms;     /* IOM_PTE_* from the walker (W = !AP[2], USER = AP[1], X = !UXN) */
+	uint32_t s2_perms;
+	uint8_t pxn;        /* leaf PXN (bit 53) for privileged execute */
+	uint8_t s2_pxn;
+	uint8_t global;     /* nG = 0 */
+	uint8_t tg;         /* SMMU_TLBI_TG_* of the table (stage 1's for a nested entry) */
+	uint8_t level;      /* its leaf level: TLBI TTL */
+	uint8_t httu_w;     /* not writable now, but HTTU dirty-state updates would allow a
+	                     * write: a write that hits it walks again (3.13.3) */
 };
 
 struct smmu_wc_entry {
 	uint64_t table_pa; /* next-level table */
 	uint8_t level;     /* level of table_pa */
+};
+
+/* A TLB-like cache of leaf entries with per-size bookkeeping, so a lookup probes only
+ * the page sizes present. */
+struct smmu_tlbc {
+	struct iom_cache *c;
+	uint64_t size_count[SMMU_TLB_NSIZES]; /* valid entries per size index */
+	uint64_t global_count;                /* valid global (nG=0) entries */
+	uint32_t size_mask;                   /* bit i: size_count[i] != 0 */
 };
 
 struct iom_smmu {
@@ -44,10 +68,13 @@ struct iom_smmu {
 	struct iom_mem *mem;
 	uint64_t period_ps;
 	int req_cfg, req_walk, req_queue;
-	struct iom_cache *tlb, *wc, *cfgc;
+	struct smmu_tlbc tlb;  /* stage-1 / nested (VA) and stage-2-only (IPA) leaf entries */
+	struct smmu_tlbc ipac; /* IPA cache: stage-2 translations inside nested translations */
+	struct iom_cache *wc, *s2wc, *cfgc;
+	uint32_t wc_tg_mask, s2wc_tg_mask; /* granules (1 << TG code) ever inserted */
+	struct iom_u64map utlbs;           /* StreamID -> struct iom_cache * (micro-TLBs) */
+	bool utlb_on;
 	struct iom_resource walk_slots;
-	uint64_t tlb_size_count[SMMU_TLB_NSIZES]; /* valid TLB entries per leaf size */
-	uint64_t tlb_global_count;                /* valid global (nG=0) entries */
 	/* registers */
 	uint32_t cr0, gbpa;
 	uint64_t strtab_base;
@@ -71,11 +98,16 @@ struct iom_smmu {
 };
 
 /* smmuv3.c helpers used by the command side (TLB / walk-cache keys). */
-void smmu_tlb_count_drop(struct iom_smmu *s, const struct iom_cache_key *k);
+void smmu_tlbc_drop(struct smmu_tlbc *tc, const struct iom_cache_key *k);
+void smmu_tlbc_reset(struct smmu_tlbc *tc);
 uint64_t smmu_tlb_tag(uint32_t asid, uint32_t vmid, uint32_t size_idx, int global);
 unsigned smmu_tlb_size_shift(uint32_t size_idx);
-unsigned smmu_level_shift(unsigned level);
-struct iom_cache_key smmu_wc_key(uint32_t asid, uint32_t vmid, uint64_t va, unsigned level);
+/* IA bits covered by one descriptor at `level` of a table with TLBI TG code `tg`. */
+unsigned smmu_level_shift(unsigned tg, unsigned level);
+struct iom_cache_key smmu_wc_key(uint32_t asid, uint32_t vmid, uint64_t va, unsigned level,
+				 unsigned tg);
 uint32_t smmu_idr(const struct iom_smmu *s, unsigned n);
+/* Empty every micro-TLB (any TLBI or CFGI; see smmuv3.c). */
+void smmu_utlb_flush_all(struct iom_smmu *s);
 
 #endif

@@ -108,7 +108,16 @@ static inline int smmu_q_full(uint32_t p, uint32_t c, uint32_t log2)
 #define SMMU_IDR0_STALL_TERM_ONLY (1u << 24) /* STALL_MODEL = 0b01: no stall model */
 static inline uint32_t smmu_idr0_msi(uint32_t r) { return (uint32_t)smmu_fget(r, 13, 13); }
 static inline uint32_t smmu_idr0_sev(uint32_t r) { return (uint32_t)smmu_fget(r, 14, 14); }
+/* SMMU_IDR0.ST_LEVEL [28:27] (0 linear only, 1 2-level stream tables too), CD2L bit 19
+ * (2-level CD tables), ASID16 bit 12, VMID16 bit 18 */
+#define SMMU_IDR0_ST_LEVEL_2LVL (1u << 27)
+#define SMMU_IDR0_CD2L (1u << 19)
+static inline uint32_t smmu_idr0_st_level(uint32_t r) { return (uint32_t)smmu_fget(r, 28, 27); }
+static inline uint32_t smmu_idr0_cd2l(uint32_t r) { return (uint32_t)smmu_fget(r, 19, 19); }
+static inline uint32_t smmu_idr0_asid16(uint32_t r) { return (uint32_t)smmu_fget(r, 12, 12); }
+static inline uint32_t smmu_idr0_vmid16(uint32_t r) { return (uint32_t)smmu_fget(r, 18, 18); }
 /* SMMU_IDR1: SIDSIZE [5:0], SSIDSIZE [10:6], EVENTQS [20:16], CMDQS [25:21] */
+static inline uint32_t smmu_idr1_ssidsize(uint32_t r) { return (uint32_t)smmu_fget(r, 10, 6); }
 static inline uint32_t smmu_idr1_make(uint32_t sidsize, uint32_t ssidsize, uint32_t evtqs,
 				      uint32_t cmdqs)
 {
@@ -121,6 +130,19 @@ static inline uint32_t smmu_idr3_ril(uint32_t r) { return (uint32_t)smmu_fget(r,
 /* SMMU_IDR5: OAS [2:0] (5 = 48 bits), GRAN4K bit 4 */
 #define SMMU_IDR5_GRAN4K (1u << 4)
 #define SMMU_IDR5_OAS_48 5u
+/* SMMU_IDR5: GRAN16K bit 5, GRAN64K bit 6, VAX [11:10] (1 = 52-bit VA with 64 KB) */
+#define SMMU_IDR5_GRAN16K (1u << 5)
+#define SMMU_IDR5_GRAN64K (1u << 6)
+static inline uint32_t smmu_idr5_make_oas(uint32_t oas) { return (uint32_t)smmu_fset(0, 2, 0, oas); }
+static inline uint32_t smmu_idr5_make_vax(uint32_t v) { return (uint32_t)smmu_fset(0, 11, 10, v); }
+static inline uint32_t smmu_idr5_oas(uint32_t r) { return (uint32_t)smmu_fget(r, 2, 0); }
+/* SMMU_IDR0.HTTU [7:6] (0 none, 1 AF, 2 AF + dirty), TTENDIAN [22:21] (2 = little-endian only) */
+static inline uint32_t smmu_idr0_make_httu(uint32_t v) { return (uint32_t)smmu_fset(0, 7, 6, v); }
+static inline uint32_t smmu_idr0_httu(uint32_t r) { return (uint32_t)smmu_fget(r, 7, 6); }
+#define SMMU_IDR0_TTENDIAN_LE (2u << 21)
+#define SMMU_HTTU_NONE 0u
+#define SMMU_HTTU_AF 1u
+#define SMMU_HTTU_AF_DIRTY 2u
 
 /* SMMU_CMDQ_CONS.ERR [30:24] */
 static inline uint32_t smmu_cmdq_cons_err(uint32_t r) { return (uint32_t)smmu_fget(r, 30, 24); }
@@ -160,6 +182,68 @@ static inline void smmu_ste_set_s1dss(uint64_t *s, uint64_t v) { s[1] = smmu_fse
 #define SMMU_S1DSS_TERMINATE 0u
 #define SMMU_S1DSS_BYPASS 1u
 #define SMMU_S1DSS_SSID0 2u
+/* S1STALLD bit 91 = word 1 bit 27; EATS [93:92] = word 1 [29:28]; STRW [95:94] = word 1 [31:30] */
+static inline uint64_t smmu_ste_s1stalld(const uint64_t *s) { return smmu_fget(s[1], 27, 27); }
+static inline uint64_t smmu_ste_eats(const uint64_t *s) { return smmu_fget(s[1], 29, 28); }
+static inline uint64_t smmu_ste_strw(const uint64_t *s) { return smmu_fget(s[1], 31, 30); }
+static inline void smmu_ste_set_s1stalld(uint64_t *s, uint64_t v) { s[1] = smmu_fset(s[1], 27, 27, v); }
+static inline void smmu_ste_set_eats(uint64_t *s, uint64_t v) { s[1] = smmu_fset(s[1], 29, 28, v); }
+static inline void smmu_ste_set_strw(uint64_t *s, uint64_t v) { s[1] = smmu_fset(s[1], 31, 30, v); }
+#define SMMU_STRW_NSEL1 0u
+#define SMMU_STRW_EL2 2u
+#define SMMU_EATS_NONE 0u
+#define SMMU_EATS_FULL 1u
+#define SMMU_EATS_SPLIT 2u
+#define SMMU_EATS_DPT 3u
+/* S1CIR [67:66], S1COR [69:68], S1CSH [71:70] = word 1 [3:2], [5:4], [7:6] (CD fetch
+ * attributes); MEV bit 83 = word 1 bit 19; S2FWB bit 89 = word 1 bit 25; SHCFG [109:108]
+ * = word 1 [45:44]. Used by the driver's "which bits does the SMMU read" masks. */
+static inline void smmu_ste_set_s1cir(uint64_t *s, uint64_t v) { s[1] = smmu_fset(s[1], 3, 2, v); }
+static inline void smmu_ste_set_s1cor(uint64_t *s, uint64_t v) { s[1] = smmu_fset(s[1], 5, 4, v); }
+static inline void smmu_ste_set_s1csh(uint64_t *s, uint64_t v) { s[1] = smmu_fset(s[1], 7, 6, v); }
+static inline void smmu_ste_set_mev(uint64_t *s, uint64_t v) { s[1] = smmu_fset(s[1], 19, 19, v); }
+static inline void smmu_ste_set_s2fwb(uint64_t *s, uint64_t v) { s[1] = smmu_fset(s[1], 25, 25, v); }
+static inline void smmu_ste_set_shcfg(uint64_t *s, uint64_t v) { s[1] = smmu_fset(s[1], 45, 44, v); }
+#define SMMU_STE_S1C_WBRA 1u /* S1CIR/S1COR: write-back, read-allocate */
+#define SMMU_SH_ISH 3u       /* inner shareable */
+/* Stage 2, word 2: S2VMID [143:128] = [15:0], S2T0SZ [165:160] = [37:32], S2SL0 [167:166] =
+ * [39:38], S2TG [175:174] = [47:46] (0 4 KB, 1 64 KB, 2 16 KB), S2PS [178:176] = [50:48],
+ * S2AA64 179 = 51, S2ENDI 180 = 52, S2AFFD 181 = 53, S2PTW 182 = 54, S2HD 183 = 55,
+ * S2HA 184 = 56, S2S 185 = 57, S2R 186 = 58; word 3: S2TTB [243:196] = [51:4] (in place). */
+static inline uint64_t smmu_ste_s2vmid(const uint64_t *s) { return smmu_fget(s[2], 15, 0); }
+static inline uint64_t smmu_ste_s2t0sz(const uint64_t *s) { return smmu_fget(s[2], 37, 32); }
+static inline uint64_t smmu_ste_s2sl0(const uint64_t *s) { return smmu_fget(s[2], 39, 38); }
+static inline uint64_t smmu_ste_s2tg(const uint64_t *s) { return smmu_fget(s[2], 47, 46); }
+static inline uint64_t smmu_ste_s2ps(const uint64_t *s) { return smmu_fget(s[2], 50, 48); }
+static inline uint64_t smmu_ste_s2aa64(const uint64_t *s) { return smmu_fget(s[2], 51, 51); }
+static inline uint64_t smmu_ste_s2endi(const uint64_t *s) { return smmu_fget(s[2], 52, 52); }
+static inline uint64_t smmu_ste_s2affd(const uint64_t *s) { return smmu_fget(s[2], 53, 53); }
+static inline uint64_t smmu_ste_s2hd(const uint64_t *s) { return smmu_fget(s[2], 55, 55); }
+static inline uint64_t smmu_ste_s2ha(const uint64_t *s) { return smmu_fget(s[2], 56, 56); }
+static inline uint64_t smmu_ste_s2s(const uint64_t *s) { return smmu_fget(s[2], 57, 57); }
+static inline uint64_t smmu_ste_s2r(const uint64_t *s) { return smmu_fget(s[2], 58, 58); }
+static inline uint64_t smmu_ste_s2ttb(const uint64_t *s) { return smmu_fget(s[3], 51, 4) << 4; }
+static inline void smmu_ste_set_s2vmid(uint64_t *s, uint64_t v) { s[2] = smmu_fset(s[2], 15, 0, v); }
+static inline void smmu_ste_set_s2t0sz(uint64_t *s, uint64_t v) { s[2] = smmu_fset(s[2], 37, 32, v); }
+static inline void smmu_ste_set_s2sl0(uint64_t *s, uint64_t v) { s[2] = smmu_fset(s[2], 39, 38, v); }
+static inline void smmu_ste_set_s2tg(uint64_t *s, uint64_t v) { s[2] = smmu_fset(s[2], 47, 46, v); }
+static inline void smmu_ste_set_s2ps(uint64_t *s, uint64_t v) { s[2] = smmu_fset(s[2], 50, 48, v); }
+static inline void smmu_ste_set_s2aa64(uint64_t *s, uint64_t v) { s[2] = smmu_fset(s[2], 51, 51, v); }
+static inline void smmu_ste_set_s2endi(uint64_t *s, uint64_t v) { s[2] = smmu_fset(s[2], 52, 52, v); }
+static inline void smmu_ste_set_s2affd(uint64_t *s, uint64_t v) { s[2] = smmu_fset(s[2], 53, 53, v); }
+static inline void smmu_ste_set_s2hd(uint64_t *s, uint64_t v) { s[2] = smmu_fset(s[2], 55, 55, v); }
+static inline void smmu_ste_set_s2ha(uint64_t *s, uint64_t v) { s[2] = smmu_fset(s[2], 56, 56, v); }
+static inline void smmu_ste_set_s2s(uint64_t *s, uint64_t v) { s[2] = smmu_fset(s[2], 57, 57, v); }
+static inline void smmu_ste_set_s2r(uint64_t *s, uint64_t v) { s[2] = smmu_fset(s[2], 58, 58, v); }
+static inline void smmu_ste_set_s2ttb(uint64_t *s, uint64_t pa) { s[3] = smmu_fset(s[3], 51, 4, pa >> 4); }
+/* Granule encodings: CD.TG0 and STE.S2TG 0 4 KB, 1 64 KB, 2 16 KB, 3 reserved;
+ * CD.TG1 0 reserved, 1 16 KB, 2 4 KB, 3 64 KB (5.4). */
+#define SMMU_TG0_4K 0u
+#define SMMU_TG0_64K 1u
+#define SMMU_TG0_16K 2u
+#define SMMU_TG1_16K 1u
+#define SMMU_TG1_4K 2u
+#define SMMU_TG1_64K 3u
 
 /* ---- CD (5.4) ---- */
 /* T0SZ [5:0] */
@@ -203,6 +287,26 @@ static inline void smmu_cd_set_r(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0
 static inline void smmu_cd_set_a(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 46, 46, v); }
 static inline void smmu_cd_set_asid(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 63, 48, v); }
 static inline void smmu_cd_set_ttb0(uint64_t *c, uint64_t pa) { c[1] = smmu_fset(c[1], 51, 4, pa >> 4); }
+/* ENDI bit 15, T1SZ [21:16], TG1 [23:22], TBI0 bit 38, TBI1 bit 39, S bit 44;
+ * TTB1: bits [183:132] = word 2 [55:4], an address kept in place (we use [51:4]) */
+static inline uint64_t smmu_cd_endi(const uint64_t *c) { return smmu_fget(c[0], 15, 15); }
+static inline uint64_t smmu_cd_t1sz(const uint64_t *c) { return smmu_fget(c[0], 21, 16); }
+static inline uint64_t smmu_cd_tg1(const uint64_t *c) { return smmu_fget(c[0], 23, 22); }
+static inline uint64_t smmu_cd_tbi0(const uint64_t *c) { return smmu_fget(c[0], 38, 38); }
+static inline uint64_t smmu_cd_tbi1(const uint64_t *c) { return smmu_fget(c[0], 39, 39); }
+static inline uint64_t smmu_cd_s(const uint64_t *c) { return smmu_fget(c[0], 44, 44); }
+static inline uint64_t smmu_cd_ttb1(const uint64_t *c) { return smmu_fget(c[2], 51, 4) << 4; }
+static inline void smmu_cd_set_endi(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 15, 15, v); }
+static inline void smmu_cd_set_t1sz(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 21, 16, v); }
+static inline void smmu_cd_set_tg1(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 23, 22, v); }
+static inline void smmu_cd_set_tbi0(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 38, 38, v); }
+static inline void smmu_cd_set_tbi1(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 39, 39, v); }
+static inline void smmu_cd_set_hd(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 42, 42, v); }
+static inline void smmu_cd_set_s(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 44, 44, v); }
+static inline void smmu_cd_set_ttb1(uint64_t *c, uint64_t pa) { c[2] = smmu_fset(c[2], 51, 4, pa >> 4); }
+/* ASET bit 47; MAIR0 [223:192] and MAIR1 [255:224] = word 3 (one 64-bit MAIR value) */
+static inline void smmu_cd_set_aset(uint64_t *c, uint64_t v) { c[0] = smmu_fset(c[0], 47, 47, v); }
+static inline void smmu_cd_set_mair(uint64_t *c, uint64_t v) { c[3] = v; }
 /* TxSZ limits for the 4 KB granule without LPA2/TTST (DDI0487 D8.2.1). */
 #define SMMU_CD_T0SZ_MIN 16u
 #define SMMU_CD_T0SZ_MAX 39u
@@ -339,6 +443,11 @@ static inline uint32_t smmu_evt_class(const uint64_t *e) { return (uint32_t)smmu
 /* word 2: InputAddr [63:0]; word 3: FetchAddr [51:3] (F_WALK_EABT) / IPA */
 static inline void smmu_evt_set_input_addr(uint64_t *e, uint64_t a) { e[2] = a; }
 static inline void smmu_evt_set_fetch_addr(uint64_t *e, uint64_t pa) { e[3] = smmu_fset(0, 51, 3, pa >> 3); }
+/* word 1 TTRnW bit 44 (bit 108: F_PERMISSION with CLASS = TT, 1 = descriptor read);
+ * word 3 IPA [51:12] in place (stage-2 F_TRANSLATION/F_ADDR_SIZE/F_ACCESS/F_PERMISSION) */
+static inline void smmu_evt_set_ttrnw(uint64_t *e, uint32_t v) { e[1] = smmu_fset(e[1], 44, 44, v); }
+static inline void smmu_evt_set_ipa(uint64_t *e, uint64_t ipa) { e[3] = smmu_fset(0, 51, 12, ipa >> 12); }
+static inline uint32_t smmu_evt_s2(const uint64_t *e) { return (uint32_t)smmu_fget(e[1], 39, 39); }
 #define SMMU_EVT_CLASS_CD 0u
 #define SMMU_EVT_CLASS_TT 1u
 #define SMMU_EVT_CLASS_IN 2u
@@ -375,5 +484,12 @@ static inline uint64_t smmu_pte_pxn(uint64_t d) { return smmu_fget(d, 53, 53); }
 static inline uint64_t smmu_pte_uxn(uint64_t d) { return smmu_fget(d, 54, 54); }
 /* Table descriptor: next-level table address [47:12] */
 static inline uint64_t smmu_pte_table_addr(uint64_t d) { return smmu_fget(d, 47, 12) << 12; }
+/* Next-level table address for a granule of 2^gshift bytes: [47:gshift], and with the
+ * 64 KB granule and a 52-bit PA (FEAT_LPA) OA[51:48] from descriptor bits [15:12]. */
+static inline uint64_t smmu_pte_next_table(uint64_t d, unsigned gshift, int lpa)
+{
+	uint64_t a = smmu_fget(d, 47, gshift) << gshift;
+	return lpa ? a | (smmu_fget(d, 15, 12) << 48) : a;
+}
 
 #endif

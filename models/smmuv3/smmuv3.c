@@ -1,33 +1,65 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * smmuv3.c - Arm SMMUv3 hardware model, stage-1 slice (IHI0070 G.b):
+ * smmuv3.c - Arm SMMUv3 hardware model (IHI0070 G.b), Non-secure NS-EL1 streams:
  * configuration, registers, the translation pipeline and the event queue.
  * Command consumption lives in smmuv3_cmdq.c.
  *
- * Pipeline (QEMU hw/arm/smmuv3.c shape): decode config (STE 5.2, CD 5.4,
- * through the configuration cache) -> TLB -> walk cache -> table walk
- * (models/pgtable) -> one exit (smmu_terminate) that sets the outcome,
- * counts the fault and writes the event record (7.3).
+ * Pipeline (QEMU hw/arm/smmuv3.c shape): [micro-TLB] -> decode config (STE 5.2,
+ * CD 5.4, through the configuration cache) -> TLB -> walk cache -> table walk
+ * (models/pgtable) -> one exit (smmu_terminate) that sets the outcome, counts the
+ * fault and writes the event record (7.3).
  *
- * Not modelled (rejected with -IOM_ENOTSUP + iom_unimp): 2-level stream
- * tables and CD tables, STE Config stage 2 / nested, TTB1 walks, 16K/64K
- * granules, HTTU (CD.HA/HD), the stall model (CD.S), ATS. CD.A=0 (RAZ/WI
- * termination) is reported as a fault outcome like A=1. Hierarchical
- * APTable/XNTable bits are applied by the walker for the levels it reads,
- * not for levels skipped through a walk-cache hit (Linux never sets them).
- * Invalid or ILLEGAL STEs/CDs are never cached (a model choice; the spec
- * lets an implementation not cache them). Host byte order must be
+ * STE.Config: abort, bypass, stage 1, stage 2, nested (stage 1 then stage 2). Stage 1
+ * walks TTB0 (VA[55] = 0) or TTB1 (VA[55] = 1) with CD.TG0 / CD.TG1 (different
+ * encodings), T0SZ / T1SZ, EPD0 / EPD1, TBI0 / TBI1, IPS capped to SMMU_IDR5.OAS
+ * (smmu.oas_bits); stage 2 uses S2TG, S2T0SZ, S2SL0 (concatenated start tables),
+ * S2PS, S2TTB. Nested: S1ContextPtr and the L1CD pointers are IPAs (their stage-2
+ * faults have CLASS = CD), every stage-1 table address goes through stage 2 from
+ * inside the walk (iom_pt_walk.s2_xlat; CLASS = TT) and so does the output IPA
+ * (CLASS = IN); an uncached 4-level / 4-level walk costs 4 x (4 + 1) + 4 = 24 reads.
+ * A nested TLB entry has the smaller of the two leaf sizes and both stages'
+ * permissions (a fault on a hit names the stage that denies).
+ *
+ * Caches, each a generic cache (models/cache) with its own geometry and latency:
+ * configuration cache (STEs, CDs), TLB (stage-1 and nested entries keyed by VA,
+ * stage-2-only entries keyed by IPA), IPA cache (stage-2 leaf entries made inside
+ * nested translations, for table addresses, CD addresses and output IPAs), walk cache
+ * (stage 1) and stage-2 walk cache with the level (and granule) in the key, levels
+ * restricted by smmu.walk_cache_levels, and optional per-StreamID micro-TLBs
+ * (smmu.utlb) looked up before everything else.
+ *
+ * HTTU (3.13): with CD.HA / STE.S2HA the walker sets AF (one timed read-modify-write),
+ * with HD / S2HD a write to a writable-clean leaf makes it writable-dirty. A TLB or
+ * IPA-cache entry records the clean state (no write permission, httu_w set): a write
+ * that hits it walks again and that walk performs the dirty update, so the descriptor
+ * is updated exactly once however many writes follow.
+ *
+ * Legality (5.2, 5.4, 5.5): ILLEGAL STEs / CDs raise C_BAD_STE / C_BAD_CD (the rule is
+ * logged as a guest error) and are never cached (a model choice). This configuration
+ * has STALL_MODEL = 0b01 (so CD.S, STE.S2S and, with stage 1 enabled, STE.S1STALLD = 1
+ * are ILLEGAL), TTF = AArch64 only (AA64 / S2AA64 = 0 are ILLEGAL), TTENDIAN = little
+ * endian only (ENDI / S2ENDI = 1 are ILLEGAL), HTTU per smmu.httu, no FEAT_LPA2, no
+ * FEAT_TTST, no DPT (EATS = 0b11 behaves as 0b00), 16-bit ASIDs and VMIDs.
+ *
+ * Not modelled (rejected with -IOM_ENOTSUP + iom_unimp): StreamWorld EL2 / EL2-E2H
+ * (STE.STRW = 0b10). CD.A = 0 (RAZ/WI termination) is reported as a fault outcome like
+ * A = 1. Hierarchical APTable / XNTable bits are applied by the walker for the levels it
+ * reads, not for levels skipped through a walk-cache hit. A stage-1 HTTU write to a
+ * descriptor in a nested walk is not re-checked against stage-2 write permission.
+ * Memory types (S2PTW, S2FWB, MemAttr) are not modelled. Host byte order must be
  * little-endian (structures are copied from memory as 64-bit words).
  *
- * Timing: one timeline in ps; latencies in cycles of clock_mhz. A
- * translation pays, in order: config-cache access for the STE (+ a 64-byte
- * timed read on a miss), the same for the CD, one TLB access (all page
- * sizes are probed in parallel: one access), and on a TLB miss one
- * walk-cache access (all levels in parallel) plus a walk of dependent
- * 8-byte reads while holding a walk slot. done_ps is when the result is
+ * Timing: one timeline in ps; latencies in cycles of clock_mhz. A translation pays, in
+ * order: [micro-TLB access,] config-cache access for the STE (+ a 64-byte timed read on a
+ * miss), the same for the CD (nested: + its stage-2 translation on a miss), one TLB
+ * access (all page sizes are probed in parallel: one access), and on a TLB miss one
+ * walk-cache access (all levels in parallel) plus a walk of dependent 8-byte reads while
+ * holding a walk slot; in a nested walk each table address first pays an IPA-cache
+ * access and, on a miss, a stage-2 walk-cache access and the stage-2 reads. HTTU
+ * updates are timed read-modify-writes inside the walk. done_ps is when the result is
  * known; an event-record write runs in parallel and is not added to it.
- * SMMU_CR0.SMMUEN = 0: every transaction bypasses (pa = iova) at issue time,
- * or aborts if GBPA.ABORT = 1 (the reset GBPA is 0 = bypass).
+ * SMMU_CR0.SMMUEN = 0: every transaction bypasses (pa = iova) at issue time, or aborts
+ * if GBPA.ABORT = 1 (the reset GBPA is 0 = bypass) or the address exceeds the OAS.
  */
 #include "smmuv3-internal.h"
 #include "smmuv3-regs.h"
@@ -46,6 +78,8 @@
 /* ---------------------------------------------------------------------- */
 /* Configuration.                                                          */
 
+static const char *const smmu_httu_names[] = { "none", "af", "af_dirty", NULL };
+
 static const struct iom_prop smmu_props[] = {
 	IOM_PROP_U32_(struct iom_smmu_cfg, clock_mhz, 1, 100000, "MHz", "SMMU clock frequency"),
 	IOM_PROP_U32_(struct iom_smmu_cfg, sid_bits, 1, 24, "bits", "StreamID width (IDR1.SIDSIZE)"),
@@ -63,43 +97,69 @@ static const struct iom_prop smmu_props[] = {
 		       "IDR3.RIL: range TLB invalidation (TG/NUM/SCALE) and the TTL level hint"),
 	IOM_PROP_BOOL_(struct iom_smmu_cfg, msi,
 		       "IDR0.MSI: CMD_SYNC completion by MSI write (the driver then polls memory)"),
+	IOM_PROP_U32_(struct iom_smmu_cfg, oas_bits, 32, 52, "bits",
+		      "IDR5.OAS, the physical (= intermediate) address size: 32, 36, 40, 42, 44, 48 "
+		      "or 52 (52 also sets IDR5.VAX: 52-bit VAs and PAs with the 64 KB granule)"),
+	IOM_PROP_ENUM_(struct iom_smmu_cfg, httu, smmu_httu_names,
+		       "IDR0.HTTU: hardware update of the access flag (af) and of the dirty state "
+		       "(af_dirty) that CD.HA/HD and STE.S2HA/S2HD may enable; none makes them "
+		       "ILLEGAL"),
+	IOM_PROP_U32_(struct iom_smmu_cfg, walk_cache_levels, 0, 7, "mask",
+		      "table levels whose descriptors the walk caches (both stages) keep: bit l = "
+		      "level l; 7 = levels 0, 1 and 2"),
 };
 
 static const struct iom_smmu_cfg smmu_defaults = {
 	.clock_mhz = 1000, .sid_bits = 16, .ssid_bits = 20, .walk_slots = 4,
 	.cmd_cycles = 4, .sync_cycles = 10, .inval_scan_cycles = 1,
 	.range_inval = true, .msi = false,
+	.oas_bits = 48, .httu = SMMU_HTTU_AF_DIRTY, .walk_cache_levels = 7,
 	.tlb = { .entries = 2048, .ways = 8, .policy = IOM_CACHE_LRU, .latency_cycles = 1, .ports = 2 },
 	.walk_cache = { .entries = 128, .ways = 4, .policy = IOM_CACHE_LRU, .latency_cycles = 1,
 			.ports = 1 },
+	.s2_walk_cache = { .entries = 128, .ways = 4, .policy = IOM_CACHE_LRU, .latency_cycles = 1,
+			   .ports = 1 },
+	.ipa_cache = { .entries = 256, .ways = 4, .policy = IOM_CACHE_LRU, .latency_cycles = 1,
+		       .ports = 1 },
+	.utlb = { .entries = 0, .ways = 0, .policy = IOM_CACHE_LRU, .latency_cycles = 0,
+		  .ports = 1 },
 	.config_cache = { .entries = 64, .ways = 64, .policy = IOM_CACHE_LRU, .latency_cycles = 2,
 			  .ports = 1 },
 };
 
 const struct iom_prop_table iom_smmu_prop_table = {
-	.section = "smmu", .doc = "Arm SMMUv3 model: clock, ID widths, walker and command costs",
+	.section = "smmu", .doc = "Arm SMMUv3 model: clock, ID registers, walker and command costs",
 	.props = smmu_props, .nprops = IOM_ARRAY_SIZE(smmu_props), .defaults = &smmu_defaults,
 	.struct_size = sizeof(struct iom_smmu_cfg),
 };
-const struct iom_prop_table iom_smmu_tlb_prop_table = {
-	.section = "smmu.tlb", .doc = "SMMUv3 TLB (stage-1 leaf entries, ASID-tagged)",
-	.props = iom_cache_props, .nprops = IOM_CACHE_NPROPS, .defaults = &smmu_defaults.tlb,
-	.struct_size = sizeof(struct iom_cache_cfg),
-};
-const struct iom_prop_table iom_smmu_walk_cache_prop_table = {
-	.section = "smmu.walk_cache", .doc = "SMMUv3 walk cache (table descriptors per level)",
-	.props = iom_cache_props, .nprops = IOM_CACHE_NPROPS, .defaults = &smmu_defaults.walk_cache,
-	.struct_size = sizeof(struct iom_cache_cfg),
-};
-const struct iom_prop_table iom_smmu_config_cache_prop_table = {
-	.section = "smmu.config_cache", .doc = "SMMUv3 configuration cache (STEs and CDs)",
-	.props = iom_cache_props, .nprops = IOM_CACHE_NPROPS,
-	.defaults = &smmu_defaults.config_cache, .struct_size = sizeof(struct iom_cache_cfg),
-};
+
+#define SMMU_CACHE_TABLE(name_, sec_, doc_, field_)                                            \
+	const struct iom_prop_table name_ = {                                                 \
+		.section = sec_, .doc = doc_, .props = iom_cache_props,                       \
+		.nprops = IOM_CACHE_NPROPS, .defaults = &smmu_defaults.field_,                \
+		.struct_size = sizeof(struct iom_cache_cfg),                                  \
+	}
+SMMU_CACHE_TABLE(iom_smmu_tlb_prop_table, "smmu.tlb",
+		 "SMMUv3 TLB: stage-1 and nested leaf entries (VMID/ASID-tagged, keyed by VA) and "
+		 "stage-2-only leaf entries (VMID-tagged, keyed by IPA)", tlb);
+SMMU_CACHE_TABLE(iom_smmu_walk_cache_prop_table, "smmu.walk_cache",
+		 "SMMUv3 stage-1 walk cache (table descriptors, the level in the key)", walk_cache);
+SMMU_CACHE_TABLE(iom_smmu_s2_walk_cache_prop_table, "smmu.s2_walk_cache",
+		 "SMMUv3 stage-2 walk cache (table descriptors, the level in the key)",
+		 s2_walk_cache);
+SMMU_CACHE_TABLE(iom_smmu_ipa_cache_prop_table, "smmu.ipa_cache",
+		 "SMMUv3 IPA cache: stage-2 leaf entries used inside nested translations (table, "
+		 "CD and output IPAs)", ipa_cache);
+SMMU_CACHE_TABLE(iom_smmu_utlb_prop_table, "smmu.utlb",
+		 "SMMUv3 micro-TLB, one per StreamID, looked up before the configuration (4 KB "
+		 "slices of translations; entries 0 = none); emptied by every TLBI and CFGI", utlb);
+SMMU_CACHE_TABLE(iom_smmu_config_cache_prop_table, "smmu.config_cache",
+		 "SMMUv3 configuration cache (STEs and CDs)", config_cache);
 
 static const struct iom_prop_table *const smmu_tables[] = {
 	&iom_smmu_prop_table, &iom_smmu_tlb_prop_table, &iom_smmu_walk_cache_prop_table,
-	&iom_smmu_config_cache_prop_table,
+	&iom_smmu_s2_walk_cache_prop_table, &iom_smmu_ipa_cache_prop_table,
+	&iom_smmu_utlb_prop_table, &iom_smmu_config_cache_prop_table,
 };
 
 const struct iom_prop_table *const *iom_smmu_prop_tables(size_t *n)
@@ -116,19 +176,32 @@ void iom_smmu_cfg_default(struct iom_smmu_cfg *out)
 
 int iom_smmu_cfg_bind(struct iom_config *c, struct iom_smmu_cfg *out, struct iom_err *err)
 {
-	int rc = iom_config_bind(c, &iom_smmu_prop_table, NULL, out, err);
-	if (!rc)
-		rc = iom_config_bind(c, &iom_smmu_tlb_prop_table, NULL, &out->tlb, err);
-	if (!rc)
-		rc = iom_config_bind(c, &iom_smmu_walk_cache_prop_table, NULL, &out->walk_cache, err);
-	if (!rc)
-		rc = iom_config_bind(c, &iom_smmu_config_cache_prop_table, NULL, &out->config_cache,
-				     err);
+	struct { const struct iom_prop_table *t; void *p; } b[] = {
+		{ &iom_smmu_prop_table, out },
+		{ &iom_smmu_tlb_prop_table, &out->tlb },
+		{ &iom_smmu_walk_cache_prop_table, &out->walk_cache },
+		{ &iom_smmu_s2_walk_cache_prop_table, &out->s2_walk_cache },
+		{ &iom_smmu_ipa_cache_prop_table, &out->ipa_cache },
+		{ &iom_smmu_utlb_prop_table, &out->utlb },
+		{ &iom_smmu_config_cache_prop_table, &out->config_cache },
+	};
+	int rc = 0;
+	for (size_t i = 0; !rc && i < IOM_ARRAY_SIZE(b); i++)
+		rc = iom_config_bind(c, b[i].t, NULL, b[i].p, err);
 	return rc;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Lifetime.                                                               */
+
+/* IDR5.OAS / CD.IPS / STE.S2PS encoding of an address size, or -1. */
+static int smmu_oas_enc(uint32_t bits)
+{
+	for (unsigned e = 0; e < 7; e++)
+		if (smmu_ips_bits(e) == bits)
+			return (int)e;
+	return -1;
+}
 
 static int smmu_check_cfg(const struct iom_smmu_cfg *c, struct iom_err *err)
 {
@@ -140,6 +213,16 @@ static int smmu_check_cfg(const struct iom_smmu_cfg *c, struct iom_err *err)
 		return iom_err_set(err, IOM_ERANGE, "smmu: ssid_bits %u outside 0..20", c->ssid_bits);
 	if (c->walk_slots < 1)
 		return iom_err_set(err, IOM_EINVAL, "smmu: walk_slots must be >= 1");
+	if (smmu_oas_enc(c->oas_bits) < 0)
+		return iom_err_set(err, IOM_EINVAL,
+				   "smmu: oas_bits %u is not an IDR5.OAS size (32, 36, 40, 42, 44, "
+				   "48 or 52)", c->oas_bits);
+	if (c->httu > SMMU_HTTU_AF_DIRTY)
+		return iom_err_set(err, IOM_EINVAL, "smmu: httu %u outside none|af|af_dirty",
+				   c->httu);
+	if (c->walk_cache_levels > 7)
+		return iom_err_set(err, IOM_ERANGE, "smmu: walk_cache_levels 0x%x: only levels 0..2 "
+				   "hold table descriptors (mask 0..7)", c->walk_cache_levels);
 	return 0;
 }
 
@@ -157,22 +240,45 @@ static int smmu_requesters(struct iom_smmu *s, struct iom_err *err)
 	return 0;
 }
 
-static int smmu_make_caches(struct iom_smmu *s, struct iom_err *err)
+struct smmu_utlb_entry {
+	uint64_t pa_page; /* PA of the 4 KB slice */
+	uint8_t allow;    /* SMMU_UTLB_* accesses the full pipeline would grant */
+};
+
+static struct iom_cache *smmu_cache(struct iom_smmu *s, const char *what,
+				    const struct iom_cache_cfg *cfg, size_t value_size,
+				    struct iom_err *err)
 {
 	char n[64];
-	snprintf(n, sizeof(n), "%s.tlb", s->name);
-	s->tlb = iom_cache_create(n, &s->cfg.tlb, sizeof(struct smmu_tlb_entry), s->period_ps, err);
-	if (!s->tlb)
-		return -err->code;
-	snprintf(n, sizeof(n), "%s.walk_cache", s->name);
-	s->wc = iom_cache_create(n, &s->cfg.walk_cache, sizeof(struct smmu_wc_entry), s->period_ps,
-				 err);
-	if (!s->wc)
-		return -err->code;
-	snprintf(n, sizeof(n), "%s.config_cache", s->name);
-	s->cfgc = iom_cache_create(n, &s->cfg.config_cache, SMMU_STE_BYTES, s->period_ps, err);
+	snprintf(n, sizeof(n), "%s.%s", s->name, what);
+	return iom_cache_create(n, cfg, value_size, s->period_ps, err);
+}
+
+static int smmu_make_caches(struct iom_smmu *s, struct iom_err *err)
+{
+	s->tlb.c = smmu_cache(s, "tlb", &s->cfg.tlb, sizeof(struct smmu_tlb_entry), err);
+	if (s->tlb.c)
+		s->ipac.c = smmu_cache(s, "ipa_cache", &s->cfg.ipa_cache,
+				       sizeof(struct smmu_tlb_entry), err);
+	if (s->ipac.c)
+		s->wc = smmu_cache(s, "walk_cache", &s->cfg.walk_cache,
+				   sizeof(struct smmu_wc_entry), err);
+	if (s->wc)
+		s->s2wc = smmu_cache(s, "s2_walk_cache", &s->cfg.s2_walk_cache,
+				     sizeof(struct smmu_wc_entry), err);
+	if (s->s2wc)
+		s->cfgc = smmu_cache(s, "config_cache", &s->cfg.config_cache, SMMU_STE_BYTES, err);
 	if (!s->cfgc)
 		return -err->code;
+	/* Micro-TLBs are made per StreamID on first use: check the geometry now. */
+	s->utlb_on = s->cfg.utlb.entries > 0;
+	if (s->utlb_on) {
+		struct iom_cache *u = smmu_cache(s, "utlb", &s->cfg.utlb,
+						 sizeof(struct smmu_utlb_entry), err);
+		if (!u)
+			return -err->code;
+		iom_cache_destroy(u);
+	}
 	return 0;
 }
 
@@ -194,6 +300,7 @@ struct iom_smmu *iom_smmu_create(const struct iom_smmu_cfg *cfg, struct iom_mem 
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->mem = mem;
 	s->period_ps = iom_mhz_to_period_ps(cfg->clock_mhz);
+	iom_u64map_init(&s->utlbs);
 	iom_hist_init(&s->st.hit_latency_ps);
 	iom_hist_init(&s->st.miss_latency_ps);
 	iom_hist_init(&s->st.walk_latency_ps);
@@ -211,8 +318,14 @@ void iom_smmu_destroy(struct iom_smmu *s)
 {
 	if (!s)
 		return;
-	iom_cache_destroy(s->tlb);
+	uint64_t sid, v;
+	for (size_t i = 0; iom_u64map_next(&s->utlbs, &i, &sid, &v);)
+		iom_cache_destroy((struct iom_cache *)(uintptr_t)v);
+	iom_u64map_fini(&s->utlbs);
+	iom_cache_destroy(s->tlb.c);
+	iom_cache_destroy(s->ipac.c);
 	iom_cache_destroy(s->wc);
+	iom_cache_destroy(s->s2wc);
 	iom_cache_destroy(s->cfgc);
 	iom_resource_fini(&s->walk_slots);
 	free(s->cmdq_done_ps);
@@ -222,8 +335,10 @@ void iom_smmu_destroy(struct iom_smmu *s)
 const char *iom_smmu_name(const struct iom_smmu *s) { return s->name; }
 uint64_t iom_smmu_period_ps(const struct iom_smmu *s) { return s->period_ps; }
 const struct iom_smmu_stats *iom_smmu_stats(const struct iom_smmu *s) { return &s->st; }
-struct iom_cache *iom_smmu_tlb(struct iom_smmu *s) { return s->tlb; }
+struct iom_cache *iom_smmu_tlb(struct iom_smmu *s) { return s->tlb.c; }
 struct iom_cache *iom_smmu_walk_cache(struct iom_smmu *s) { return s->wc; }
+struct iom_cache *iom_smmu_s2_walk_cache(struct iom_smmu *s) { return s->s2wc; }
+struct iom_cache *iom_smmu_ipa_cache(struct iom_smmu *s) { return s->ipac.c; }
 struct iom_cache *iom_smmu_config_cache(struct iom_smmu *s) { return s->cfgc; }
 uint64_t iom_smmu_last_sync_ps(const struct iom_smmu *s) { return s->last_sync_ps; }
 
@@ -258,6 +373,7 @@ int iom_smmu_write_strtab(struct iom_smmu *s, uint64_t base, uint32_t base_cfg,
 	s->strtab_log2size = log2;
 	s->strtab_fmt = fmt;
 	s->strtab_split = split;
+	smmu_utlb_flush_all(s);
 	return 0;
 }
 
@@ -286,7 +402,11 @@ int iom_smmu_write_evtq_base(struct iom_smmu *s, uint64_t v, struct iom_err *err
 	return 0;
 }
 
-void iom_smmu_write_cr0(struct iom_smmu *s, uint32_t v) { s->cr0 = v; }
+void iom_smmu_write_cr0(struct iom_smmu *s, uint32_t v)
+{
+	s->cr0 = v;
+	smmu_utlb_flush_all(s);
+}
 void iom_smmu_write_gbpa(struct iom_smmu *s, uint32_t v) { s->gbpa = v; }
 uint32_t iom_smmu_read_cmdq_prod(const struct iom_smmu *s) { return s->cmdq_prod; }
 uint32_t iom_smmu_read_cmdq_cons(const struct iom_smmu *s) { return s->cmdq_cons; }
@@ -352,26 +472,59 @@ static void smmu_evtq_push(struct iom_smmu *s, const uint64_t ev[4], uint64_t no
 	s->st.events_written++;
 }
 
+
 /* ---------------------------------------------------------------------- */
-/* Translation pipeline.                                                   */
+/* Translation pipeline: state of one transaction, events, exits.          */
 
 enum { SMMU_CONT = 0, SMMU_DONE = 1 };
 
+/* One stage of translation as the walker sees it, decoded from the CD (the selected
+ * TTB region) or the STE (stage 2). */
+struct smmu_stage {
+	struct iom_pt_cfg ptc;
+	uint64_t ttb;        /* start table (aligned once the geometry is known) */
+	uint8_t tg;          /* SMMU_TLBI_TG_* code of the granule */
+	uint8_t start_level; /* valid when geom = 1 */
+	uint8_t lpa;         /* 64 KB granule with a 52-bit PAMax: OA[51:48] in [15:12] */
+	uint8_t geom;
+	uint8_t ha, hd;      /* effective HTTU enables ({HD, HA} = 0b10 behaves as 0b00) */
+	uint8_t affd;        /* effective AF fault disable (IGNORED with HA = 1) */
+	uint8_t record;      /* CD.R / STE.S2R */
+	uint8_t epd;         /* stage 1: EPDx of the region */
+};
+
 struct smmu_req {
+	struct iom_smmu *s;
 	struct iom_txn *t;
 	uint64_t now;
 	uint32_t sid, ssid;
 	uint32_t ssv;
 	uint32_t cd_idx;
-	/* The STE and CD in use: in the config cache on a hit (read in place,
-	 * no copy), else in the buffers the fetch filled. */
+	/* The STE and CD in use: in the config cache on a hit (read in place, no copy), else
+	 * in the buffers the fetch filled. */
 	const uint64_t *ste, *cd;
 	uint64_t *ste_buf, *cd_buf; /* SMMU_STE_WORDS / SMMU_CD_WORDS, caller's storage */
 	uint32_t asid;
-	uint32_t vmid; /* TLB/walk-cache tag: 0 for a stage-1-only STE */
-	struct iom_pt_cfg ptc;
-	uint8_t start_level;
-	uint64_t fetch_pa; /* F_STE_FETCH, F_CD_FETCH, F_WALK_EABT: the address that aborted */
+	uint32_t vmid;       /* STE.S2VMID: TLB/walk-cache tag of every NS-EL1 translation */
+	bool s2;             /* STE.Config[1]: stage 2 translates */
+	uint64_t va;         /* lookup address: the input address with TBI applied */
+	struct smmu_stage s1, s2st;
+	/* event fields of the fault being raised (7.3) */
+	uint64_t fetch_pa;   /* F_STE_FETCH, F_CD_FETCH, F_WALK_EABT: the address that aborted */
+	uint64_t ev_ipa;     /* stage-2 faults: the IPA (CD, descriptor or input IPA) */
+	uint8_t ev_s2, ev_class, ev_ttrnw;
+	/* nested: the stage-2 fault the stage-1 walk's table-address hook met */
+	uint8_t hook_fault;
+	uint64_t hook_ipa, hook_fetch;
+};
+
+/* Outcome of one stage-2 translation. */
+struct smmu_s2_out {
+	struct smmu_tlb_entry e; /* the leaf entry (hit or filled) */
+	uint64_t pa;
+	uint64_t fetch_pa;       /* F_WALK_EABT: the stage-2 descriptor that aborted */
+	uint8_t fault;           /* event ID, 0 = none */
+	uint8_t hit;             /* served by the cache */
 };
 
 static bool smmu_event_has_addr(uint32_t id)
@@ -380,9 +533,9 @@ static bool smmu_event_has_addr(uint32_t id)
 	       id == SMMU_EVT_F_PERMISSION || id == SMMU_EVT_F_WALK_EABT;
 }
 
-/* Event record per 7.3: word 0 for every event; the access description
- * (word 1), input address (word 2) and fetch address (word 3, F_WALK_EABT)
- * for the translation-related faults. */
+/* Event record per 7.3: word 0 for every event; for the translation-related faults and
+ * F_WALK_EABT the access (word 1: PnU, InD, RnW, S2, CLASS, TTRnW), InputAddr (word 2)
+ * and word 3: FetchAddr for F_WALK_EABT, the IPA for stage-2 faults. */
 static void smmu_event_build(const struct smmu_req *rq, uint32_t id, uint64_t ev[4])
 {
 	const struct iom_txn *t = rq->t;
@@ -401,13 +554,17 @@ static void smmu_event_build(const struct smmu_req *rq, uint32_t id, uint64_t ev
 	if (!smmu_event_has_addr(id))
 		return;
 	smmu_evt_set_pnu(ev, !!(t->flags & IOM_TXN_PRIV));
-	smmu_evt_set_ind(ev, !!(t->flags & IOM_TXN_EXEC));
+	smmu_evt_set_ind(ev, (t->flags & IOM_TXN_EXEC) && !t->write); /* InD = 0 for writes */
 	smmu_evt_set_rnw(ev, !t->write);
-	smmu_evt_set_s2(ev, 0);
-	smmu_evt_set_class(ev, id == SMMU_EVT_F_WALK_EABT ? SMMU_EVT_CLASS_TT : SMMU_EVT_CLASS_IN);
+	smmu_evt_set_s2(ev, rq->ev_s2);
+	smmu_evt_set_class(ev, rq->ev_class);
+	if (id == SMMU_EVT_F_PERMISSION && rq->ev_class == SMMU_EVT_CLASS_TT)
+		smmu_evt_set_ttrnw(ev, rq->ev_ttrnw);
 	smmu_evt_set_input_addr(ev, t->iova);
 	if (id == SMMU_EVT_F_WALK_EABT)
 		smmu_evt_set_fetch_addr(ev, rq->fetch_pa);
+	else if (rq->ev_s2)
+		smmu_evt_set_ipa(ev, rq->ev_ipa);
 }
 
 /* The one exit for terminated transactions: outcome, stats, event. */
@@ -422,6 +579,7 @@ static int smmu_terminate(struct iom_smmu *s, struct smmu_req *rq, uint32_t id, 
 	if (id) {
 		s->st.faults++;
 		s->st.fault_by_id[id & 0xff]++;
+		s->st.faults_s2 += rq->ev_s2;
 	} else {
 		s->st.aborted++;
 	}
@@ -439,10 +597,46 @@ static int smmu_cfg_fault(struct iom_smmu *s, struct smmu_req *rq, uint32_t id)
 	return smmu_terminate(s, rq, id, true, IOM_TXN_ABORT);
 }
 
-/* Translation-stage faults are recorded only if CD.R = 1 (5.4). */
+/* Stage-1 translation-related faults: CLASS = IN, recorded if CD.R = 1 (5.5). */
 static int smmu_xlat_fault(struct iom_smmu *s, struct smmu_req *rq, uint32_t id)
 {
-	return smmu_terminate(s, rq, id, smmu_cd_r(rq->cd), IOM_TXN_FAULT);
+	rq->ev_s2 = 0;
+	rq->ev_class = SMMU_EVT_CLASS_IN;
+	return smmu_terminate(s, rq, id, rq->cd && smmu_cd_r(rq->cd), IOM_TXN_FAULT);
+}
+
+/* F_ADDR_SIZE of a stage-1 bypass (3.4: input beyond the OAS / IAS): S2 = 0, CLASS =
+ * IN, recorded (there is no CD.R). */
+static int smmu_bypass_size_fault(struct iom_smmu *s, struct smmu_req *rq)
+{
+	rq->ev_s2 = 0;
+	rq->ev_class = SMMU_EVT_CLASS_IN;
+	return smmu_terminate(s, rq, SMMU_EVT_F_ADDR_SIZE, true, IOM_TXN_FAULT);
+}
+
+/* F_WALK_EABT is not one of the four translation-related faults: abort, always recorded
+ * (5.5, 7.3.12). A stage-1 descriptor fetch is S2 = 0, CLASS = TT. */
+static int smmu_s1_eabt(struct iom_smmu *s, struct smmu_req *rq, uint64_t fetch_pa)
+{
+	rq->ev_s2 = 0;
+	rq->ev_class = SMMU_EVT_CLASS_TT;
+	rq->fetch_pa = fetch_pa;
+	return smmu_terminate(s, rq, SMMU_EVT_F_WALK_EABT, true, IOM_TXN_ABORT);
+}
+
+/* A stage-2 fault while translating `ipa` for `cls` (CD fetch, stage-1 table walk or the
+ * input IPA): S2 = 1, the IPA in word 3; recorded if STE.S2R (F_WALK_EABT: always). */
+static int smmu_s2_fault(struct iom_smmu *s, struct smmu_req *rq, uint8_t id, uint8_t cls,
+			 uint64_t ipa, uint64_t fetch_pa)
+{
+	rq->ev_s2 = 1;
+	rq->ev_class = cls;
+	rq->ev_ipa = ipa;
+	rq->ev_ttrnw = 1; /* the model's stage-2 faults on table accesses are reads */
+	rq->fetch_pa = fetch_pa;
+	if (id == SMMU_EVT_F_WALK_EABT)
+		return smmu_terminate(s, rq, id, true, IOM_TXN_ABORT);
+	return smmu_terminate(s, rq, id, rq->s2st.record, IOM_TXN_FAULT);
 }
 
 static int smmu_unimp(struct iom_smmu *s, struct smmu_req *rq, struct iom_err *err,
@@ -462,6 +656,9 @@ static int smmu_bypass(struct iom_smmu *s, struct smmu_req *rq)
 	return SMMU_DONE;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Configuration structures: STE (5.2), CD (5.4), their legality.          */
+
 /* Timed 64-byte structure fetch through the config requester. */
 static bool smmu_fetch_cfg(struct iom_smmu *s, struct smmu_req *rq, uint64_t pa, uint64_t *w)
 {
@@ -470,32 +667,6 @@ static bool smmu_fetch_cfg(struct iom_smmu *s, struct smmu_req *rq, uint64_t pa,
 	rq->t->cfg_reads++;
 	s->st.cfg_reads++;
 	return ok;
-}
-
-/* STE legality (5.2): V, reserved Config, S1CDMax within SSIDSIZE,
- * reserved S1Fmt. Returns false for C_BAD_STE. */
-static bool smmu_ste_legal(struct iom_smmu *s, const uint64_t *ste, uint32_t sid)
-{
-	uint64_t cfg = smmu_ste_config(ste);
-
-	if (!smmu_ste_v(ste))
-		return false;
-	if (cfg != SMMU_STE_CFG_ABORT && cfg < SMMU_STE_CFG_BYPASS) {
-		iom_guest_error("smmu %s: STE %u: reserved Config %" PRIu64, s->name, sid, cfg);
-		return false;
-	}
-	if (cfg == SMMU_STE_CFG_S1 || cfg == SMMU_STE_CFG_NESTED) {
-		if (smmu_ste_s1cdmax(ste) > s->cfg.ssid_bits) {
-			iom_guest_error("smmu %s: STE %u: S1CDMax %" PRIu64 " > SSIDSIZE %u", s->name,
-					sid, smmu_ste_s1cdmax(ste), s->cfg.ssid_bits);
-			return false;
-		}
-		if (smmu_ste_s1cdmax(ste) && smmu_ste_s1fmt(ste) == 3) {
-			iom_guest_error("smmu %s: STE %u: reserved S1Fmt 3", s->name, sid);
-			return false;
-		}
-	}
-	return true;
 }
 
 /* Timed 8-byte level-1 descriptor fetch (L1STD, L1CD) through the config requester. */
@@ -509,9 +680,221 @@ static bool smmu_fetch_l1(struct iom_smmu *s, struct smmu_req *rq, uint64_t pa, 
 	return ok;
 }
 
-/* Where the STE of rq->sid lives (5.1, 6.3.24): linear, or through the
- * L1STD of a 2-level table (read on every STE miss: L1 descriptors are not
- * cached by this model). SMMU_CONT with *pa, or the terminated outcome. */
+static unsigned smmu_tg_shift(unsigned tg)
+{
+	return tg == SMMU_TLBI_TG_16K ? 14 : tg == SMMU_TLBI_TG_64K ? 16 : 12;
+}
+
+static const char *smmu_tg_name(unsigned tg)
+{
+	return tg == SMMU_TLBI_TG_16K ? "16 KB" : tg == SMMU_TLBI_TG_64K ? "64 KB" : "4 KB";
+}
+
+/* CD.TG0 / STE.S2TG (0 4K, 1 64K, 2 16K) -> TLBI TG code; 0 for the reserved value. */
+static unsigned smmu_tg0_code(uint64_t tg0)
+{
+	static const uint8_t c[4] = { SMMU_TLBI_TG_4K, SMMU_TLBI_TG_64K, SMMU_TLBI_TG_16K, 0 };
+	return c[tg0 & 3];
+}
+
+/* CD.TG1 (0 reserved, 1 16K, 2 4K, 3 64K) -> TLBI TG code. */
+static unsigned smmu_tg1_code(uint64_t tg1)
+{
+	static const uint8_t c[4] = { 0, SMMU_TLBI_TG_16K, SMMU_TLBI_TG_4K, SMMU_TLBI_TG_64K };
+	return c[tg1 & 3];
+}
+
+/* Output-address size of a stage: the IPS / S2PS encoding capped to the OAS (5.4 IPS,
+ * 5.2 S2PS), and to 48 bits with the 4 KB / 16 KB granules (no LPA2: a descriptor cannot
+ * hold more, so there is no fault either). */
+static uint8_t smmu_stage_oa(const struct iom_smmu *s, uint64_t ps, unsigned tg)
+{
+	unsigned oa = IOM_MIN(smmu_ips_bits(ps), s->cfg.oas_bits);
+	return (uint8_t)(tg == SMMU_TLBI_TG_64K ? oa : IOM_MIN(oa, 48u));
+}
+
+/* Stage 1 of the TTB0 (upper = 0) or TTB1 (upper = 1) region of a CD. *tsz = T0SZ/T1SZ. */
+static void smmu_cd_stage(const struct iom_smmu *s, const uint64_t *cd, bool upper,
+			  struct smmu_stage *st, unsigned *tsz)
+{
+	unsigned tg = upper ? smmu_tg1_code(smmu_cd_tg1(cd)) : smmu_tg0_code(smmu_cd_tg0(cd));
+	*tsz = (unsigned)(upper ? smmu_cd_t1sz(cd) : smmu_cd_t0sz(cd));
+	st->tg = (uint8_t)tg;
+	st->geom = 0;
+	st->epd = (uint8_t)(upper ? smmu_cd_epd1(cd) : smmu_cd_epd0(cd));
+	st->ttb = upper ? smmu_cd_ttb1(cd) : smmu_cd_ttb0(cd);
+	st->ha = (uint8_t)smmu_cd_ha(cd);
+	st->hd = (uint8_t)(smmu_cd_ha(cd) && smmu_cd_hd(cd));
+	st->affd = (uint8_t)(!st->ha && smmu_cd_affd(cd));
+	st->record = (uint8_t)smmu_cd_r(cd);
+	st->ptc = (struct iom_pt_cfg){ .fmt = IOM_PT_VMSA64_S1, .granule_shift =
+					       (uint8_t)smmu_tg_shift(tg),
+				       .ia_bits = (uint8_t)(64 - IOM_MIN(*tsz, 64u)),
+				       .oa_bits = smmu_stage_oa(s, smmu_cd_ips(cd), tg),
+				       .ttb1 = upper, .pamax_bits = (uint8_t)s->cfg.oas_bits };
+}
+
+/* Stage 2 of an STE. */
+static void smmu_ste_stage(const struct iom_smmu *s, const uint64_t *ste, struct smmu_stage *st)
+{
+	unsigned tg = smmu_tg0_code(smmu_ste_s2tg(ste));
+	st->tg = (uint8_t)tg;
+	st->geom = 0;
+	st->epd = 0;
+	st->ttb = smmu_ste_s2ttb(ste);
+	st->ha = (uint8_t)smmu_ste_s2ha(ste);
+	st->hd = (uint8_t)(smmu_ste_s2ha(ste) && smmu_ste_s2hd(ste));
+	st->affd = (uint8_t)(!st->ha && smmu_ste_s2affd(ste));
+	st->record = (uint8_t)smmu_ste_s2r(ste);
+	st->ptc = (struct iom_pt_cfg){ .fmt = IOM_PT_VMSA64_S2, .granule_shift =
+					       (uint8_t)smmu_tg_shift(tg),
+				       .ia_bits = (uint8_t)(64 - smmu_ste_s2t0sz(ste)),
+				       .oa_bits = smmu_stage_oa(s, smmu_ste_s2ps(ste), tg),
+				       .sl0 = (uint8_t)smmu_ste_s2sl0(ste),
+				       .pamax_bits = (uint8_t)s->cfg.oas_bits };
+}
+
+/* Start level and aligned start-table address of a stage (computed on its first walk;
+ * legality was checked when the structure was fetched). The SMMU aligns TTB to the
+ * start table (5.4 TTB0, 5.2 S2TTB), 64 bytes at least with a 52-bit OA. */
+static int smmu_stage_geom(struct iom_smmu *s, struct smmu_req *rq, struct smmu_stage *st,
+			   struct iom_err *err)
+{
+	if (st->geom)
+		return 0;
+	struct iom_pt_geom g;
+	int rc = iom_pt_geometry(&st->ptc, &g, err);
+	if (rc)
+		return iom_err_prefix(err, "smmu %s: SID %u", s->name, rq->sid);
+	uint64_t align = 8ull << g.top_bits;
+	if (st->ptc.oa_bits == 52)
+		align = IOM_MAX(align, 64ull);
+	st->ttb &= ~(align - 1);
+	st->start_level = g.start_level;
+	st->lpa = g.lpa;
+	st->geom = 1;
+	return 0;
+}
+
+/* Whether a stage's geometry is legal; false with the rule logged. -IOM_ENOTSUP passes
+ * through (a legal configuration the table model does not implement). */
+static int smmu_stage_legal(struct iom_smmu *s, const struct smmu_stage *st, const char *what,
+			    uint32_t sid, struct iom_err *err)
+{
+	struct iom_pt_geom g;
+	struct iom_err e = { 0 };
+	int rc = iom_pt_geometry(&st->ptc, &g, &e);
+	if (rc == -IOM_ENOTSUP) {
+		iom_unimp("smmu %s: SID %u: %s: %s", s->name, sid, what, e.msg);
+		return iom_err_set(err, IOM_ENOTSUP, "smmu %s: SID %u: %s: %s", s->name, sid, what,
+				   e.msg);
+	}
+	if (rc) {
+		iom_guest_error("smmu %s: SID %u: %s ILLEGAL: %s", s->name, sid, what, e.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* TxSZ range (5.4 T0SZ, 5.2 S2T0SZ): max 39 (IDR3.STT = 0); min 16, or 12 with the 64 KB
+ * granule when 52-bit addresses exist (IDR5.VAX for stage 1; IAS = OAS = 52 for stage 2);
+ * stage 2 also needs 64 - IAS. */
+static bool smmu_tsz_ok(const struct iom_smmu *s, unsigned tsz, unsigned tg, bool stage2)
+{
+	bool big = tg == SMMU_TLBI_TG_64K && s->cfg.oas_bits == 52;
+	unsigned min = big ? 12 : 16;
+	if (stage2)
+		min = IOM_MAX(min, 64 - s->cfg.oas_bits);
+	return tsz >= min && tsz <= 39;
+}
+
+/* Start-table address range (5.4 TTB0, 5.2 S2TTB): within the stage's effective output
+ * size, and within 48 bits with the 4 KB / 16 KB granules. */
+static bool smmu_ttb_ok(const struct smmu_stage *st)
+{
+	unsigned bits = st->ptc.oa_bits;
+	return !(st->ttb >> bits);
+}
+
+/* Legality of the stage-2 fields of an STE with Config = 0b11x. 0 legal, 1 ILLEGAL
+ * (logged), -IOM_E* for a legal configuration the model does not implement. */
+static int smmu_ste_s2_legal(struct iom_smmu *s, const uint64_t *ste, uint32_t sid,
+			     struct iom_err *err)
+{
+	struct smmu_stage st;
+	const char *why = NULL;
+
+	smmu_ste_stage(s, ste, &st);
+	if (!smmu_ste_s2aa64(ste))
+		why = "S2AA64 = 0 (VMSAv8-32 tables: IDR0.TTF is AArch64 only)";
+	else if (smmu_ste_s2endi(ste))
+		why = "S2ENDI = 1 (IDR0.TTENDIAN: little-endian only)";
+	else if (smmu_ste_s2s(ste))
+		why = "S2S = 1 (IDR0.STALL_MODEL = 0b01: no stall model)";
+	else if (smmu_ste_s2ha(ste) && s->cfg.httu < SMMU_HTTU_AF)
+		why = "S2HA = 1 with IDR0.HTTU = 0";
+	else if (smmu_ste_s2hd(ste) && s->cfg.httu < SMMU_HTTU_AF_DIRTY)
+		why = "S2HD = 1 with IDR0.HTTU < 2";
+	else if (!st.tg)
+		why = "S2TG = 3 (reserved)";
+	else if (!smmu_tsz_ok(s, (unsigned)smmu_ste_s2t0sz(ste), st.tg, true))
+		why = "S2T0SZ outside its valid range";
+	else if (!smmu_ttb_ok(&st))
+		why = "S2TTB outside the effective S2PS range";
+	if (why) {
+		iom_guest_error("smmu %s: STE %u ILLEGAL: %s (S2T0SZ %" PRIu64 ", S2TG %" PRIu64
+				", S2PS %" PRIu64 ", S2TTB 0x%" PRIx64 ")", s->name, sid, why,
+				smmu_ste_s2t0sz(ste), smmu_ste_s2tg(ste), smmu_ste_s2ps(ste),
+				smmu_ste_s2ttb(ste));
+		return 1;
+	}
+	return smmu_stage_legal(s, &st, "STE stage 2 (S2T0SZ / S2SL0 / S2TG)", sid, err);
+}
+
+/* STE legality (5.2, 5.5): 0 legal, 1 ILLEGAL (C_BAD_STE), -IOM_E* not implemented. */
+static int smmu_ste_legal(struct iom_smmu *s, const uint64_t *ste, uint32_t sid,
+			  struct iom_err *err)
+{
+	uint64_t cfg = smmu_ste_config(ste), eats = smmu_ste_eats(ste);
+
+	if (!smmu_ste_v(ste))
+		return 1;
+	if (cfg < SMMU_STE_CFG_BYPASS)
+		return 0; /* abort, and the reserved 0b0xx that behave as abort */
+	if (cfg & 1) { /* stage 1 translates */
+		if (smmu_ste_s1cdmax(ste) > s->cfg.ssid_bits) {
+			iom_guest_error("smmu %s: STE %u: S1CDMax %" PRIu64 " > SSIDSIZE %u", s->name,
+					sid, smmu_ste_s1cdmax(ste), s->cfg.ssid_bits);
+			return 1;
+		}
+		if (smmu_ste_s1cdmax(ste) && smmu_ste_s1fmt(ste) == 3) {
+			iom_guest_error("smmu %s: STE %u: reserved S1Fmt 3", s->name, sid);
+			return 1;
+		}
+		if (smmu_ste_s1stalld(ste)) {
+			iom_guest_error("smmu %s: STE %u: S1STALLD = 1 with IDR0.STALL_MODEL != 0 "
+					"(5.5)", s->name, sid);
+			return 1;
+		}
+		if (cfg == SMMU_STE_CFG_S1 && (smmu_ste_strw(ste) & 1)) {
+			iom_guest_error("smmu %s: STE %u: reserved STRW %" PRIu64, s->name, sid,
+					smmu_ste_strw(ste));
+			return 1;
+		}
+	}
+	if ((cfg & 3) && eats == SMMU_EATS_SPLIT && cfg != SMMU_STE_CFG_NESTED) {
+		iom_guest_error("smmu %s: STE %u: EATS = 0b10 (split-stage ATS) needs Config = "
+				"0b111", s->name, sid);
+		return 1;
+	}
+	if (cfg & 2)
+		return smmu_ste_s2_legal(s, ste, sid, err);
+	return 0;
+}
+
+/* Where the STE of rq->sid lives (5.1, 6.3.24): linear, or through the L1STD of a
+ * 2-level table (read on every STE miss: L1 descriptors are not cached by this model).
+ * SMMU_CONT with *pa, or the terminated outcome. */
 static int smmu_ste_addr(struct iom_smmu *s, struct smmu_req *rq, uint64_t *pa)
 {
 	if (s->strtab_fmt == SMMU_STRTAB_FMT_LINEAR) {
@@ -533,7 +916,7 @@ static int smmu_ste_addr(struct iom_smmu *s, struct smmu_req *rq, uint64_t *pa)
 	return SMMU_CONT;
 }
 
-static int smmu_find_ste(struct iom_smmu *s, struct smmu_req *rq)
+static int smmu_find_ste(struct iom_smmu *s, struct smmu_req *rq, struct iom_err *err)
 {
 	struct iom_cache_key k = { .addr = rq->sid, .tag = 0 };
 
@@ -554,11 +937,16 @@ static int smmu_find_ste(struct iom_smmu *s, struct smmu_req *rq)
 		rq->fetch_pa = pa;
 		return smmu_cfg_fault(s, rq, SMMU_EVT_F_STE_FETCH);
 	}
-	if (!smmu_ste_legal(s, rq->ste, rq->sid))
+	rc = smmu_ste_legal(s, rq->ste, rq->sid, err);
+	if (rc < 0)
+		return rc;
+	if (rc)
 		return smmu_cfg_fault(s, rq, SMMU_EVT_C_BAD_STE);
 	iom_cache_insert(s->cfgc, &k, rq->ste, NULL, NULL);
 	return SMMU_CONT;
 }
+
+static int smmu_s1_bypass(struct iom_smmu *s, struct smmu_req *rq, struct iom_err *err);
 
 /* Which CD serves this transaction (5.2 S1CDMax, S1DSS). */
 static int smmu_select_cd(struct iom_smmu *s, struct smmu_req *rq, struct iom_err *err)
@@ -577,52 +965,116 @@ static int smmu_select_cd(struct iom_smmu *s, struct smmu_req *rq, struct iom_er
 	if (cdmax == 0 || dss == SMMU_S1DSS_SSID0)
 		return SMMU_CONT;
 	if (dss == SMMU_S1DSS_BYPASS)
-		return smmu_bypass(s, rq);
+		return smmu_s1_bypass(s, rq, err);
 	return smmu_cfg_fault(s, rq, SMMU_EVT_F_STREAM_DISABLED); /* 00, and reserved 11 */
 }
 
-/* CD legality for this model: returns SMMU_CONT, a terminated outcome
- * (C_BAD_CD) or -IOM_ENOTSUP for legal-but-unimplemented settings. */
+/* Legality of one TTB region of a CD (5.4): 0, 1 ILLEGAL (logged), -IOM_E*. */
+static int smmu_cd_region_legal(struct iom_smmu *s, struct smmu_req *rq, bool upper,
+				struct iom_err *err)
+{
+	struct smmu_stage st;
+	unsigned tsz;
+	const char *why = NULL;
+
+	smmu_cd_stage(s, rq->cd, upper, &st, &tsz);
+	if (st.epd)
+		return 0; /* TxSZ, TGx and TTBx are IGNORED */
+	if (!st.tg)
+		why = upper ? "TG1 = 0 (reserved)" : "TG0 = 3 (reserved)";
+	else if (!smmu_tsz_ok(s, tsz, st.tg, false))
+		why = upper ? "T1SZ outside its valid range" : "T0SZ outside its valid range";
+	else if (!smmu_ttb_ok(&st))
+		why = upper ? "TTB1 outside the effective IPS range"
+			    : "TTB0 outside the effective IPS range";
+	if (why) {
+		iom_guest_error("smmu %s: SID %u CD %u ILLEGAL: %s (TxSZ %u, %s granule, IPS %" PRIu64
+				")", s->name, rq->sid, rq->cd_idx, why, tsz, smmu_tg_name(st.tg),
+				smmu_cd_ips(rq->cd));
+		return 1;
+	}
+	return smmu_stage_legal(s, &st, upper ? "CD TTB1 region" : "CD TTB0 region", rq->sid, err);
+}
+
+/* CD legality (5.4, 5.5): returns SMMU_CONT, a terminated outcome (C_BAD_CD) or -IOM_E*
+ * for legal-but-unimplemented settings. */
 static int smmu_check_cd(struct iom_smmu *s, struct smmu_req *rq, struct iom_err *err)
 {
 	const uint64_t *cd = rq->cd;
-	uint64_t tg0 = smmu_cd_tg0(cd), t0sz = smmu_cd_t0sz(cd);
+	const char *why = NULL;
 
 	if (!smmu_cd_v(cd))
 		return smmu_cfg_fault(s, rq, SMMU_EVT_C_BAD_CD);
-	if (!smmu_cd_aa64(cd) || tg0 == 3 || t0sz < SMMU_CD_T0SZ_MIN || t0sz > SMMU_CD_T0SZ_MAX) {
-		iom_guest_error("smmu %s: SID %u CD %u illegal (AA64=%" PRIu64 " TG0=%" PRIu64
-				" T0SZ=%" PRIu64 ")", s->name, rq->sid, rq->cd_idx, smmu_cd_aa64(cd),
-				tg0, t0sz);
+	if (!smmu_cd_aa64(cd))
+		why = "AA64 = 0 (VMSAv8-32 tables: IDR0.TTF is AArch64 only)";
+	else if (smmu_cd_endi(cd) && !(smmu_cd_epd0(cd) && smmu_cd_epd1(cd)))
+		why = "ENDI = 1 (IDR0.TTENDIAN: little-endian only)";
+	else if (smmu_cd_s(cd))
+		why = "S = 1 (IDR0.STALL_MODEL = 0b01: no stall model)";
+	else if (smmu_cd_ha(cd) && s->cfg.httu < SMMU_HTTU_AF)
+		why = "HA = 1 with IDR0.HTTU = 0";
+	else if (smmu_cd_hd(cd) && s->cfg.httu < SMMU_HTTU_AF_DIRTY)
+		why = "HD = 1 with IDR0.HTTU < 2";
+	if (why) {
+		iom_guest_error("smmu %s: SID %u CD %u ILLEGAL: %s", s->name, rq->sid, rq->cd_idx,
+				why);
 		return smmu_cfg_fault(s, rq, SMMU_EVT_C_BAD_CD);
 	}
-	if (tg0 != 0)
-		return smmu_unimp(s, rq, err, "16K/64K granule (CD.TG0)");
-	if (smmu_cd_ha(cd) || smmu_cd_hd(cd))
-		return smmu_unimp(s, rq, err, "HTTU (CD.HA/HD)");
+	int rc = smmu_cd_region_legal(s, rq, false, err);
+	if (!rc)
+		rc = smmu_cd_region_legal(s, rq, true, err);
+	if (rc < 0)
+		return rc;
+	return rc ? smmu_cfg_fault(s, rq, SMMU_EVT_C_BAD_CD) : SMMU_CONT;
+}
+
+static int smmu_s2_xlat(struct iom_smmu *s, struct smmu_req *rq, struct smmu_tlbc *tc,
+			uint64_t ipa, bool txn, bool own_slot, uint64_t *now,
+			struct smmu_s2_out *o, struct iom_err *err);
+
+/* The PA of a configuration-structure address: itself, or (stage 2 enabled) its stage-2
+ * translation through the IPA cache (5.2 S1ContextPtr: an IPA; faults have CLASS = CD). */
+static int smmu_cfg_pa(struct iom_smmu *s, struct smmu_req *rq, uint64_t ipa, uint64_t *pa,
+		       struct iom_err *err)
+{
+	if (!rq->s2) {
+		*pa = ipa;
+		return SMMU_CONT;
+	}
+	struct smmu_s2_out o;
+	int rc = smmu_s2_xlat(s, rq, &s->ipac, ipa, false, true, &rq->now, &o, err);
+	if (rc < 0)
+		return rc;
+	if (o.fault)
+		return smmu_s2_fault(s, rq, o.fault, SMMU_EVT_CLASS_CD, ipa, o.fetch_pa);
+	*pa = o.pa;
 	return SMMU_CONT;
 }
 
-/* Where CD rq->cd_idx lives (5.2 S1Fmt, 5.3): a linear table, or the L2
- * table an L1CD points at (L1CD read on every CD miss, not cached; with
- * S1CDMax <= the split only L1CD #0 is used). */
-static int smmu_cd_addr(struct iom_smmu *s, struct smmu_req *rq, uint64_t *pa)
+/* Where CD rq->cd_idx lives (5.2 S1Fmt, 5.3): a linear table, or the L2 table an L1CD
+ * points at (L1CD read on every CD miss, not cached; with S1CDMax <= the split only
+ * L1CD #0 is used). Addresses are IPAs when stage 2 translates. */
+static int smmu_cd_addr(struct iom_smmu *s, struct smmu_req *rq, uint64_t *ipa,
+			struct iom_err *err)
 {
 	uint64_t base = smmu_ste_s1ctxptr(rq->ste), fmt = smmu_ste_s1fmt(rq->ste);
 	uint64_t cdmax = smmu_ste_s1cdmax(rq->ste);
 	if (cdmax == 0 || fmt == SMMU_S1FMT_LINEAR) {
-		*pa = base + (uint64_t)rq->cd_idx * SMMU_CD_BYTES;
+		*ipa = base + (uint64_t)rq->cd_idx * SMMU_CD_BYTES;
 		return SMMU_CONT;
 	}
 	unsigned split = fmt == SMMU_S1FMT_64CD ? 6 : 10;
-	uint64_t l1pa = base + ((uint64_t)rq->cd_idx >> split) * 8, d;
+	uint64_t l1ipa = base + ((uint64_t)rq->cd_idx >> split) * 8, l1pa = 0, d;
+	int rc = smmu_cfg_pa(s, rq, l1ipa, &l1pa, err);
+	if (rc != SMMU_CONT)
+		return rc;
 	if (!smmu_fetch_l1(s, rq, l1pa, &d)) {
 		rq->fetch_pa = l1pa;
 		return smmu_cfg_fault(s, rq, SMMU_EVT_F_CD_FETCH);
 	}
 	if (!smmu_l1cd_v(d))
 		return smmu_cfg_fault(s, rq, SMMU_EVT_C_BAD_SUBSTREAMID);
-	*pa = smmu_l1cd_l2ptr(d) + (uint64_t)(rq->cd_idx & ((1u << split) - 1)) * SMMU_CD_BYTES;
+	*ipa = smmu_l1cd_l2ptr(d) + (uint64_t)(rq->cd_idx & ((1u << split) - 1)) * SMMU_CD_BYTES;
 	return SMMU_CONT;
 }
 
@@ -635,8 +1087,10 @@ static int smmu_find_cd(struct iom_smmu *s, struct smmu_req *rq, struct iom_err 
 	if (v) {
 		rq->cd = v;
 	} else {
-		uint64_t pa = 0;
-		int rc = smmu_cd_addr(s, rq, &pa);
+		uint64_t ipa = 0, pa = 0;
+		int rc = smmu_cd_addr(s, rq, &ipa, err);
+		if (rc == SMMU_CONT)
+			rc = smmu_cfg_pa(s, rq, ipa, &pa, err);
 		if (rc != SMMU_CONT)
 			return rc;
 		rq->cd = rq->cd_buf;
@@ -655,58 +1109,95 @@ static int smmu_find_cd(struct iom_smmu *s, struct smmu_req *rq, struct iom_err 
 		iom_cache_insert(s->cfgc, &k, rq->cd, NULL, NULL);
 	}
 	rq->asid = (uint32_t)smmu_cd_asid(rq->cd);
-	rq->ptc = (struct iom_pt_cfg){ .fmt = IOM_PT_VMSA64_S1, .granule_shift = 12,
-				       .ia_bits = (uint8_t)(64 - smmu_cd_t0sz(rq->cd)),
-				       .oa_bits = (uint8_t)IOM_MIN(smmu_ips_bits(smmu_cd_ips(rq->cd)), 48) };
-	struct iom_pt_geom g;
-	int rc = iom_pt_geometry(&rq->ptc, &g, err);
-	if (rc)
-		return rc;
-	rq->start_level = g.start_level;
 	return SMMU_CONT;
 }
 
-/* ---- TLB ---- */
+/* The TTB region of the input address (VA[55], 3.4.1), TBI, and the stage-1 input range
+ * check: SMMU_CONT with rq->va and rq->s1.epd set (the rest of rq->s1 is decoded by
+ * smmu_s1_decode() when a walk needs it: the TLB-hit path reads only these fields), or
+ * F_TRANSLATION. */
+static int smmu_s1_region(struct iom_smmu *s, struct smmu_req *rq)
+{
+	const uint64_t *cd = rq->cd;
+	uint64_t va = rq->t->iova;
+	bool upper = (va >> 55) & 1;
+
+	if (upper ? smmu_cd_tbi1(cd) : smmu_cd_tbi0(cd)) /* VA[63:56] ignored */
+		va = upper ? va | (0xffull << 56) : va & ~(0xffull << 56);
+	rq->va = va;
+	rq->s1.epd = (uint8_t)(upper ? smmu_cd_epd1(cd) : smmu_cd_epd0(cd));
+	if (rq->s1.epd)
+		return SMMU_CONT; /* TxSZ IGNORED: a TLB miss faults */
+	unsigned ia = 64 - (unsigned)(upper ? smmu_cd_t1sz(cd) : smmu_cd_t0sz(cd));
+	if (upper ? (~va >> ia) != 0 : (va >> ia) != 0)
+		return smmu_xlat_fault(s, rq, SMMU_EVT_F_TRANSLATION);
+	return SMMU_CONT;
+}
+
+/* The full stage-1 decode of the selected region, before a walk. */
+static void smmu_s1_decode(struct iom_smmu *s, struct smmu_req *rq)
+{
+	unsigned tsz;
+	smmu_cd_stage(s, rq->cd, (rq->va >> 55) & 1, &rq->s1, &tsz);
+}
+
+/* ---------------------------------------------------------------------- */
+/* TLB and IPA cache (leaf entries), walk caches.                          */
+
+/* Entry sizes: every leaf and contiguous-run size of the three granules. */
+static const uint8_t smmu_size_shifts[SMMU_TLB_NSIZES] = { 12, 14, 16, 21, 25, 29, 30, 34, 42 };
 
 unsigned smmu_tlb_size_shift(uint32_t size_idx)
 {
-	static const unsigned sh[SMMU_TLB_NSIZES] = { 12, 21, 30 };
-	return sh[size_idx];
+	return smmu_size_shifts[size_idx];
 }
 
-/* VA bits covered by one descriptor at `level` (4 KB granule). */
-unsigned smmu_level_shift(unsigned level)
+static uint32_t smmu_size_idx(uint64_t size)
 {
-	return 12 + 9 * (3 - level);
+	unsigned sh = (unsigned)__builtin_ctzll(size);
+	for (uint32_t i = 0; i < SMMU_TLB_NSIZES; i++)
+		if (smmu_size_shifts[i] >= sh)
+			return smmu_size_shifts[i] == sh ? i : (i ? i - 1 : 0);
+	return SMMU_TLB_NSIZES - 1;
 }
 
-/* TLB tag (layout in smmuv3-internal.h). Global (nG = 0) entries match any
- * ASID but stay VMID-scoped, as in the Arm architecture (IHI0070 4.4.2.4:
- * NH_VA drops "global entries by VMID and VA"). */
+unsigned smmu_level_shift(unsigned tg, unsigned level)
+{
+	unsigned g = smmu_tg_shift(tg);
+	return g + (g - 3) * (3 - level);
+}
+
+/* Leaf tag (layout in smmuv3-internal.h). Global (nG = 0) entries match any ASID but stay
+ * VMID-scoped, as in the Arm architecture (IHI0070 4.4.2.4: NH_VA drops "global entries
+ * by VMID and VA"). */
 uint64_t smmu_tlb_tag(uint32_t asid, uint32_t vmid, uint32_t size_idx, int global)
 {
-	uint64_t t = ((uint64_t)(vmid & 0xffff) << 16) | ((uint64_t)size_idx << 32);
+	uint64_t t = ((uint64_t)(vmid & 0xffff) << 16) | ((uint64_t)size_idx << 40);
 	return global ? (t | SMMU_TAG_GLOBAL) : (t | (asid & 0xffff));
 }
 
-/* SMMU_IDR0..5 for this configuration (6.3.1-6.3.6). The model answers the
- * commands of a stage 1 + stage 2 SMMU with Hyp, ATS and PRI (IDR0.S2P/HYP/
- * ATS/PRI = 1) so that those commands have their architected effect; the
- * stall model is absent (STALL_MODEL = 0b01). */
+/* SMMU_IDR0..5 for this configuration (6.3.1-6.3.6). The model answers the commands of a
+ * stage 1 + stage 2 SMMU with Hyp, ATS and PRI (IDR0.S2P/HYP/ATS/PRI = 1) so that those
+ * commands have their architected effect; the stall model is absent (STALL_MODEL =
+ * 0b01); tables are AArch64, little-endian; HTTU per smmu.httu; all three granules;
+ * OAS per smmu.oas_bits (VAX = 1 with 52). */
 uint32_t smmu_idr(const struct iom_smmu *s, unsigned n)
 {
 	switch (n) {
 	case 0:
 		return SMMU_IDR0_S2P | SMMU_IDR0_S1P | SMMU_IDR0_TTF_AA64 | SMMU_IDR0_COHACC |
-		       SMMU_IDR0_HYP | SMMU_IDR0_ATS | SMMU_IDR0_ASID16 | SMMU_IDR0_SEV |
-		       SMMU_IDR0_PRI | SMMU_IDR0_VMID16 | SMMU_IDR0_STALL_TERM_ONLY |
+		       smmu_idr0_make_httu(s->cfg.httu) | SMMU_IDR0_HYP | SMMU_IDR0_ATS |
+		       SMMU_IDR0_ASID16 | SMMU_IDR0_SEV | SMMU_IDR0_PRI | SMMU_IDR0_VMID16 |
+		       SMMU_IDR0_TTENDIAN_LE | SMMU_IDR0_STALL_TERM_ONLY |
 		       (s->cfg.msi ? SMMU_IDR0_MSI : 0);
 	case 1:
 		return smmu_idr1_make(s->cfg.sid_bits, s->cfg.ssid_bits, 19, 19);
 	case 3:
 		return s->cfg.range_inval ? SMMU_IDR3_RIL : 0;
 	case 5:
-		return SMMU_IDR5_GRAN4K | SMMU_IDR5_OAS_48;
+		return SMMU_IDR5_GRAN4K | SMMU_IDR5_GRAN16K | SMMU_IDR5_GRAN64K |
+		       smmu_idr5_make_oas((uint32_t)smmu_oas_enc(s->cfg.oas_bits)) |
+		       smmu_idr5_make_vax(s->cfg.oas_bits == 52);
 	default:
 		return 0;
 	}
@@ -717,144 +1208,185 @@ uint32_t iom_smmu_read_idr(const struct iom_smmu *s, unsigned n)
 	return smmu_idr(s, n);
 }
 
-void smmu_tlb_count_drop(struct iom_smmu *s, const struct iom_cache_key *k)
+void smmu_tlbc_reset(struct smmu_tlbc *tc)
 {
-	uint32_t idx = (uint32_t)((k->tag >> 32) & 3);
-	if (idx < SMMU_TLB_NSIZES && s->tlb_size_count[idx])
-		s->tlb_size_count[idx]--;
-	if ((k->tag & SMMU_TAG_GLOBAL) && s->tlb_global_count)
-		s->tlb_global_count--;
+	memset(tc->size_count, 0, sizeof(tc->size_count));
+	tc->global_count = 0;
+	tc->size_mask = 0;
 }
 
-/* Probe only the page sizes (and the global tag) present; a hit counts as
- * one TLB hit, a miss of every probe as one TLB miss. */
-static struct smmu_tlb_entry *smmu_tlb_find(struct iom_smmu *s, uint32_t asid, uint32_t vmid,
-					    uint64_t iova)
+void smmu_tlbc_drop(struct smmu_tlbc *tc, const struct iom_cache_key *k)
 {
-	for (uint32_t i = 0; i < SMMU_TLB_NSIZES; i++) {
-		if (!s->tlb_size_count[i])
-			continue;
-		struct iom_cache_key k = { iova >> smmu_tlb_size_shift(i),
-					   smmu_tlb_tag(asid, vmid, i, 0) };
-		struct smmu_tlb_entry *e = iom_cache_probe(s->tlb, &k);
+	uint32_t idx = smmu_tag_size(k->tag);
+	if (idx < SMMU_TLB_NSIZES && tc->size_count[idx] && !--tc->size_count[idx])
+		tc->size_mask &= ~(1u << idx);
+	if ((k->tag & SMMU_TAG_GLOBAL) && tc->global_count)
+		tc->global_count--;
+}
+
+/* Probe only the page sizes (and the global tag) present; a hit counts as one hit, a
+ * miss of every probe as one miss. `bits` is ORed into the tag (SMMU_TAG_S2); global
+ * entries exist for stage-1 lookups only. */
+static struct smmu_tlb_entry *smmu_tlbc_find(struct smmu_tlbc *tc, uint32_t asid, uint32_t vmid,
+					     uint64_t bits, uint64_t addr)
+{
+	for (uint32_t m = tc->size_mask; m; m &= m - 1) {
+		uint32_t i = (uint32_t)__builtin_ctz(m);
+		struct iom_cache_key k = { addr >> smmu_size_shifts[i],
+					   smmu_tlb_tag(asid, vmid, i, 0) | bits };
+		struct smmu_tlb_entry *e = iom_cache_probe(tc->c, &k);
 		if (e)
 			return e;
 		k.tag = smmu_tlb_tag(0, vmid, i, 1);
-		if (s->tlb_global_count && (e = iom_cache_probe(s->tlb, &k)))
+		if (tc->global_count && !bits && (e = iom_cache_probe(tc->c, &k)))
 			return e;
 	}
-	iom_cache_count_miss(s->tlb);
+	iom_cache_count_miss(tc->c);
 	return NULL;
 }
 
-static uint32_t smmu_size_idx(uint64_t page_size)
-{
-	return page_size >= (1ull << 30) ? 2 : page_size >= (1ull << 21) ? 1 : 0;
-}
-
-static void smmu_tlb_fill(struct iom_smmu *s, uint32_t asid, uint32_t vmid, uint64_t iova,
-			  const struct smmu_tlb_entry *e)
+static void smmu_tlbc_fill(struct smmu_tlbc *tc, uint32_t asid, uint32_t vmid, uint64_t bits,
+			   uint64_t addr, const struct smmu_tlb_entry *e)
 {
 	uint32_t i = smmu_size_idx(e->page_size);
-	struct iom_cache_key k = { iova >> smmu_tlb_size_shift(i),
-				   smmu_tlb_tag(asid, vmid, i, e->global) };
+	struct iom_cache_key k = { addr >> smmu_size_shifts[i],
+				   smmu_tlb_tag(asid, vmid, i, e->global) | bits };
 	struct iom_cache_key victim;
 	bool evicted = false;
 
-	bool present = iom_cache_peek(s->tlb, &k) != NULL;
-	if (!iom_cache_insert(s->tlb, &k, e, &victim, &evicted))
-		return; /* TLB disabled */
-	if (evicted && iom_cache_config(s->tlb)->policy == IOM_CACHE_FLUSH_ALL) {
-		/* the whole TLB was emptied before this insert */
-		memset(s->tlb_size_count, 0, sizeof(s->tlb_size_count));
-		s->tlb_global_count = 0;
+	bool present = iom_cache_peek(tc->c, &k) != NULL;
+	if (!iom_cache_insert(tc->c, &k, e, &victim, &evicted))
+		return; /* disabled */
+	if (evicted && iom_cache_config(tc->c)->policy == IOM_CACHE_FLUSH_ALL) {
+		smmu_tlbc_reset(tc); /* the whole cache was emptied before this insert */
 		present = false;
 	} else if (evicted) {
-		smmu_tlb_count_drop(s, &victim);
+		smmu_tlbc_drop(tc, &victim);
 	}
 	if (!present) {
-		s->tlb_size_count[i]++;
-		s->tlb_global_count += e->global;
+		tc->size_count[i]++;
+		tc->size_mask |= 1u << i;
+		tc->global_count += e->global;
 	}
 }
 
-/* ---- walk ---- */
-
-/* Walk-cache key: addr = (VA >> level shift) << 2 | level, so the levels of
- * one VA spread over sets; tag = ASID [15:0] | VMID [31:16] | level [33:32]. */
-struct iom_cache_key smmu_wc_key(uint32_t asid, uint32_t vmid, uint64_t va, unsigned level)
+/* Walk-cache key: addr = (IA >> level shift) << 2 | level, so the levels of one address
+ * spread over sets; tag = ASID | VMID | level | granule (layout in smmuv3-internal.h). */
+struct iom_cache_key smmu_wc_key(uint32_t asid, uint32_t vmid, uint64_t va, unsigned level,
+				 unsigned tg)
 {
-	struct iom_cache_key k = { ((va >> smmu_level_shift(level)) << 2) | level,
+	struct iom_cache_key k = { ((va >> smmu_level_shift(tg, level)) << 2) | level,
 				   (asid & 0xffff) | ((uint64_t)(vmid & 0xffff) << 16) |
-					   ((uint64_t)level << 32) };
+					   ((uint64_t)level << 32) | ((uint64_t)tg << 44) };
 	return k;
 }
 
-static void smmu_wc_find(struct iom_smmu *s, struct smmu_req *rq, uint64_t *table, uint8_t *level)
+/* The deepest cached table on the path of `ia` (levels probed in parallel: one access,
+ * charged by the caller), else the start table. */
+static void smmu_wc_find(struct iom_smmu *s, struct iom_cache *c, uint32_t asid, uint32_t vmid,
+			 uint64_t bits, uint64_t ia, const struct smmu_stage *st,
+			 struct iom_pt_walk *w)
 {
-	*table = smmu_cd_ttb0(rq->cd);
-	*level = rq->start_level;
-	for (int l = 2; l >= rq->start_level; l--) {
-		struct iom_cache_key k = smmu_wc_key(rq->asid, rq->vmid, rq->t->iova, (unsigned)l);
-		if (!iom_cache_peek(s->wc, &k))
+	bool probed = false;
+	w->table_pa = st->ttb;
+	w->level = st->start_level;
+	for (int l = 2; l >= st->start_level; l--) {
+		if (!(s->cfg.walk_cache_levels & (1u << l)))
 			continue;
-		const struct smmu_wc_entry *e = iom_cache_lookup(s->wc, &k);
-		*table = e->table_pa;
-		*level = e->level;
+		struct iom_cache_key k = smmu_wc_key(asid, vmid, ia, (unsigned)l, st->tg);
+		k.tag |= bits;
+		probed = true;
+		const struct smmu_wc_entry *e = iom_cache_probe(c, &k);
+		if (!e)
+			continue;
+		w->table_pa = e->table_pa;
+		w->level = e->level;
 		return;
 	}
-	struct iom_cache_key miss = smmu_wc_key(rq->asid, rq->vmid, rq->t->iova, 2);
-	iom_cache_lookup(s->wc, &miss);
+	if (probed)
+		iom_cache_count_miss(c);
 }
 
-static void smmu_wc_fill(struct iom_smmu *s, struct smmu_req *rq, const struct iom_pt_walk *w)
+static void smmu_wc_fill(struct iom_smmu *s, struct iom_cache *c, uint32_t *tg_mask,
+			 uint32_t asid, uint32_t vmid, uint64_t bits, uint64_t ia,
+			 const struct smmu_stage *st, const struct iom_pt_walk *w)
 {
 	for (unsigned i = 0; i < w->nsteps; i++) {
-		const struct iom_pt_step *st = &w->steps[i];
-		if (!st->is_table)
+		const struct iom_pt_step *sp = &w->steps[i];
+		if (!sp->is_table || !(s->cfg.walk_cache_levels & (1u << sp->level)))
 			continue;
-		struct iom_cache_key k = smmu_wc_key(rq->asid, rq->vmid, rq->t->iova, st->level);
-		struct smmu_wc_entry e = { .table_pa = smmu_pte_table_addr(st->desc),
-					   .level = (uint8_t)(st->level + 1) };
-		iom_cache_insert(s->wc, &k, &e, NULL, NULL);
+		struct iom_cache_key k = smmu_wc_key(asid, vmid, ia, sp->level, st->tg);
+		k.tag |= bits;
+		struct smmu_wc_entry e = {
+			.table_pa = smmu_pte_next_table(sp->desc, st->ptc.granule_shift, st->lpa),
+			.level = (uint8_t)(sp->level + 1) };
+		if (iom_cache_insert(c, &k, &e, NULL, NULL))
+			*tg_mask |= 1u << st->tg;
 	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Walks.                                                                  */
+
+static uint64_t smmu_slot_begin(struct iom_smmu *s, const struct smmu_req *rq)
+{
+	return IOM_MAX(rq->now, iom_resource_next_free(&s->walk_slots));
+}
+
+/* The slot is held from the start of the walk to its last read (or update). */
+static void smmu_slot_end(struct iom_smmu *s, uint64_t req_ps, uint64_t start, uint64_t done)
+{
+	iom_resource_acquire(&s->walk_slots, req_ps, done - start, NULL);
+	iom_hist_add(&s->st.walk_latency_ps, done - start);
 }
 
 static void smmu_walk_account(struct iom_smmu *s, struct smmu_req *rq, const struct iom_pt_walk *w,
-			      uint64_t start)
+			      bool stage2)
 {
-	s->st.walks++;
+	if (stage2) {
+		s->st.s2_walks++;
+		s->st.s2_walk_reads += w->nsteps;
+	} else {
+		s->st.walks++;
+	}
 	s->st.walk_reads += w->nsteps;
-	rq->t->walk_reads = (uint8_t)(rq->t->walk_reads + w->nsteps);
+	rq->t->walk_reads = (uint8_t)IOM_MIN(255u, rq->t->walk_reads + w->nsteps);
 	for (unsigned i = 0; i < w->nsteps; i++)
 		s->st.walk_reads_level[w->steps[i].level & 3]++;
-	iom_hist_add(&s->st.walk_latency_ps, w->done_ps - start);
+	s->st.httu_af_updates += w->af_updates;
+	s->st.httu_dirty_updates += w->dirty_updates;
+	s->st.httu_rmws += w->rmws;
 }
 
-static int smmu_walk(struct iom_smmu *s, struct smmu_req *rq, struct iom_pt_walk *w,
-		     struct iom_err *err)
+/* Entry of a stage-1 walk's leaf (the contiguous hint widens it to the run). */
+static void smmu_s1_entry(const struct smmu_stage *st, const struct iom_pt_walk *w,
+			  uint64_t ia, struct smmu_tlb_entry *e)
 {
-	memset(w, 0, sizeof(*w));
-	rq->now = iom_cache_access_ps(s->wc, rq->now);
-	smmu_wc_find(s, rq, &w->table_pa, &w->level);
-	uint64_t start = IOM_MAX(rq->now, iom_resource_next_free(&s->walk_slots));
-	w->iova = rq->t->iova;
-	w->now_ps = start;
-	w->mem_req = s->req_walk;
-	int rc = iom_pt_walk(s->mem, &rq->ptc, w, err);
-	if (rc)
-		return iom_err_prefix(err, "smmu %s: SID %u", s->name, rq->sid);
-	/* The slot is held from the start of the walk to its last read. */
-	iom_resource_acquire(&s->walk_slots, rq->now, w->done_ps - start, NULL);
-	smmu_walk_account(s, rq, w, start);
-	rq->now = w->done_ps;
-	smmu_wc_fill(s, rq, w);
-	return 0;
+	uint64_t size = w->cont_size ? w->cont_size : w->page_size;
+	*e = (struct smmu_tlb_entry){ .pa_base = w->oa - (ia & (size - 1)), .page_size = size,
+				      .perms = w->perms,
+				      .s2_perms = IOM_PTE_R | IOM_PTE_W | IOM_PTE_X,
+				      .pxn = w->pxn, .global = !(w->perms & IOM_PTE_NG),
+				      .tg = st->tg, .level = w->leaf_level };
+	e->ipa_base = e->pa_base;
+	e->httu_w = !(w->perms & IOM_PTE_W) && (w->perms & IOM_PTE_DBM) && st->hd;
 }
 
-/* Permission check (DDI0487 D8.4 for an EL1&0 regime, no PAN/WXN): device
+/* Entry of a stage-2 walk's leaf: stage-2 permissions only. */
+static void smmu_s2_entry(const struct smmu_stage *st, const struct iom_pt_walk *w,
+			  uint64_t ipa, struct smmu_tlb_entry *e)
+{
+	uint64_t size = w->cont_size ? w->cont_size : w->page_size;
+	*e = (struct smmu_tlb_entry){ .pa_base = w->oa - (ipa & (size - 1)), .page_size = size,
+				      .perms = ~0u, .s2_perms = w->perms, .s2_pxn = w->pxn,
+				      .tg = st->tg, .level = w->leaf_level };
+	e->ipa_base = ipa - (ipa & (size - 1));
+	e->httu_w = !(w->perms & IOM_PTE_W) && (w->perms & IOM_PTE_DBM) && st->hd;
+}
+
+/* Stage-1 permission check (DDI0487 D8.4 for an EL1&0 regime, no PAN/WXN): device
  * accesses are unprivileged unless IOM_TXN_PRIV. */
-static bool smmu_perm_ok(const struct iom_txn *t, const struct smmu_tlb_entry *e)
+static bool smmu_s1_perm_ok(const struct iom_txn *t, const struct smmu_tlb_entry *e)
 {
 	bool priv = t->flags & IOM_TXN_PRIV;
 	uint32_t perms = e->perms;
@@ -870,66 +1402,433 @@ static bool smmu_perm_ok(const struct iom_txn *t, const struct smmu_tlb_entry *e
 	return true;
 }
 
-static int smmu_finish(struct iom_smmu *s, struct smmu_req *rq, const struct smmu_tlb_entry *e,
-		       bool hit)
+/* Stage-2 permission check: S2AP read / write, XN (FEAT_XNX: separate privileged XN).
+ * An instruction fetch needs execute permission only (stage 2 can map execute-only). */
+static bool smmu_s2_perm_ok(bool write, bool exec, bool priv, const struct smmu_tlb_entry *e)
+{
+	if (write)
+		return e->s2_perms & IOM_PTE_W;
+	if (exec)
+		return priv ? !e->s2_pxn : (e->s2_perms & IOM_PTE_X);
+	return e->s2_perms & IOM_PTE_R;
+}
+
+/* A stage-2 walk of `ipa` (stage-2 walk cache, walker with S2HA/S2HD); own_slot: hold a
+ * walk slot from the first read to the last (not inside a walk that holds one). */
+static int smmu_s2_walk(struct iom_smmu *s, struct smmu_req *rq, uint64_t ipa, bool write,
+			bool own_slot, uint64_t *now, struct iom_pt_walk *w, struct iom_err *err)
+{
+	struct smmu_stage *st = &rq->s2st;
+	int rc = smmu_stage_geom(s, rq, st, err);
+	if (rc)
+		return rc;
+	memset(w, 0, sizeof(*w));
+	*now = iom_cache_access_ps(s->s2wc, *now);
+	uint64_t req = *now;
+	if (own_slot)
+		*now = IOM_MAX(*now, iom_resource_next_free(&s->walk_slots));
+	smmu_wc_find(s, s->s2wc, 0, rq->vmid, SMMU_TAG_S2, ipa, st, w);
+	w->iova = ipa;
+	w->now_ps = *now;
+	w->mem_req = s->req_walk;
+	w->write = write;
+	w->priv = !!(rq->t->flags & IOM_TXN_PRIV);
+	w->ha = st->ha;
+	w->hd = st->hd;
+	rc = iom_pt_walk(s->mem, &st->ptc, w, err);
+	if (rc)
+		return iom_err_prefix(err, "smmu %s: SID %u stage 2", s->name, rq->sid);
+	smmu_walk_account(s, rq, w, true);
+	if (own_slot)
+		smmu_slot_end(s, req, w->now_ps, w->done_ps);
+	*now = w->done_ps;
+	smmu_wc_fill(s, s->s2wc, &s->s2wc_tg_mask, 0, rq->vmid, SMMU_TAG_S2, ipa, st, w);
+	return 0;
+}
+
+static uint8_t smmu_walk_fault_id(uint8_t status)
+{
+	switch (status) {
+	case IOM_PT_FAULT_ADDR_SIZE:
+		return SMMU_EVT_F_ADDR_SIZE;
+	case IOM_PT_EXT_ABORT:
+		return SMMU_EVT_F_WALK_EABT;
+	default:
+		return SMMU_EVT_F_TRANSLATION;
+	}
+}
+
+/* Stage-2 translation of `ipa` through the leaf cache `tc` (the TLB for a stage-2-only
+ * STE, the IPA cache inside a nested translation), then a walk. `txn`: the access is the
+ * transaction's own (its R/W/X and privilege), else a descriptor or CD read. The outcome
+ * (a fault is an event ID in o->fault) is in *o; *now advances. own_slot: take a walk
+ * slot for the walk (not when called inside a walk that holds one). */
+static int smmu_s2_xlat(struct iom_smmu *s, struct smmu_req *rq, struct smmu_tlbc *tc,
+			uint64_t ipa, bool txn, bool own_slot, uint64_t *now,
+			struct smmu_s2_out *o, struct iom_err *err)
+{
+	const struct iom_txn *t = rq->t;
+	struct smmu_stage *st = &rq->s2st;
+	bool write = txn && t->write, exec = txn && !t->write && (t->flags & IOM_TXN_EXEC);
+
+	o->fault = 0;
+	o->hit = 0;
+	if (ipa >> st->ptc.ia_bits) { /* 3.4: outside S2T0SZ, no walk */
+		o->fault = SMMU_EVT_F_TRANSLATION;
+		return 0;
+	}
+	*now = iom_cache_access_ps(tc->c, *now);
+	struct smmu_tlb_entry *e = smmu_tlbc_find(tc, 0, rq->vmid, SMMU_TAG_S2, ipa);
+	if (e && write && e->httu_w) {
+		s->st.httu_rewalks++; /* writable-clean: the walk performs the dirty update */
+		e = NULL;
+	}
+	if (e) {
+		o->e = *e;
+		o->hit = 1;
+	} else {
+		struct iom_pt_walk w;
+		int rc = smmu_s2_walk(s, rq, ipa, write, own_slot, now, &w, err);
+		if (rc)
+			return rc;
+		if (w.status != IOM_PT_OK) {
+			o->fault = smmu_walk_fault_id(w.status);
+			o->fetch_pa = w.leaf_desc_pa;
+			return 0;
+		}
+		if (!w.af && !st->affd) { /* AF = 0 without S2HA: nothing cached */
+			o->fault = SMMU_EVT_F_ACCESS;
+			return 0;
+		}
+		smmu_s2_entry(st, &w, ipa, &o->e);
+		smmu_tlbc_fill(tc, 0, rq->vmid, SMMU_TAG_S2, ipa, &o->e);
+	}
+	o->pa = o->e.pa_base + (ipa & (o->e.page_size - 1));
+	if (!smmu_s2_perm_ok(write, exec, txn && (t->flags & IOM_TXN_PRIV), &o->e))
+		o->fault = SMMU_EVT_F_PERMISSION;
+	return 0;
+}
+
+/* Nested walk hook (iom_pt_walk.s2_xlat): stage 2 of one stage-1 descriptor IPA. */
+static int smmu_nested_hook(void *ctx, struct iom_pt_s2_req *r, struct iom_err *err)
+{
+	struct smmu_req *rq = ctx;
+	struct smmu_s2_out o;
+	uint64_t now = r->now_ps;
+	uint8_t before = rq->t->walk_reads;
+	int rc = smmu_s2_xlat(rq->s, rq, &rq->s->ipac, r->ipa, false, false, &now, &o, err);
+	if (rc)
+		return rc;
+	r->reads = (uint8_t)(rq->t->walk_reads - before);
+	r->done_ps = now;
+	r->pa = o.pa;
+	r->status = o.fault ? IOM_PT_FAULT_TRANSLATION : IOM_PT_OK;
+	if (o.fault) {
+		rq->hook_fault = o.fault;
+		rq->hook_ipa = r->ipa;
+		rq->hook_fetch = o.fetch_pa;
+	}
+	return 0;
+}
+
+/* A stage-1 walk of rq->va (nested: with every table address through stage 2). It waits
+ * for a walk slot after the walk-cache access: *req / *start receive the request and
+ * start times for smmu_slot_end(). */
+static int smmu_s1_walk(struct iom_smmu *s, struct smmu_req *rq, struct iom_pt_walk *w,
+			uint64_t *req, uint64_t *start, struct iom_err *err)
+{
+	struct smmu_stage *st = &rq->s1;
+	smmu_s1_decode(s, rq);
+	int rc = smmu_stage_geom(s, rq, st, err);
+	if (rc)
+		return rc;
+	memset(w, 0, sizeof(*w));
+	rq->now = iom_cache_access_ps(s->wc, rq->now);
+	*req = rq->now;
+	rq->now = *start = smmu_slot_begin(s, rq);
+	smmu_wc_find(s, s->wc, rq->asid, rq->vmid, 0, rq->va, st, w);
+	w->iova = rq->va;
+	w->now_ps = rq->now;
+	w->mem_req = s->req_walk;
+	w->write = rq->t->write;
+	w->priv = !!(rq->t->flags & IOM_TXN_PRIV);
+	w->ha = st->ha;
+	w->hd = st->hd;
+	if (rq->s2) {
+		w->s2_xlat = smmu_nested_hook;
+		w->s2_ctx = rq;
+	}
+	rc = iom_pt_walk(s->mem, &st->ptc, w, err);
+	if (rc)
+		return iom_err_prefix(err, "smmu %s: SID %u", s->name, rq->sid);
+	smmu_walk_account(s, rq, w, false);
+	rq->now = w->done_ps;
+	smmu_wc_fill(s, s->wc, &s->wc_tg_mask, rq->asid, rq->vmid, 0, rq->va, st, w);
+	return 0;
+}
+
+/* A stage-1 walk that did not reach a valid leaf, or a leaf with AF = 0. */
+static int smmu_s1_walk_fault(struct iom_smmu *s, struct smmu_req *rq, const struct iom_pt_walk *w)
+{
+	if (w->status == IOM_PT_FAULT_S2)
+		return smmu_s2_fault(s, rq, rq->hook_fault, SMMU_EVT_CLASS_TT, rq->hook_ipa,
+				     rq->hook_fetch);
+	if (w->status == IOM_PT_EXT_ABORT)
+		return smmu_s1_eabt(s, rq, w->leaf_desc_pa);
+	if (w->status != IOM_PT_OK)
+		return smmu_xlat_fault(s, rq, smmu_walk_fault_id(w->status));
+	return smmu_xlat_fault(s, rq, SMMU_EVT_F_ACCESS); /* AF = 0 without HA: not cached */
+}
+
+/* ---------------------------------------------------------------------- */
+/* Micro-TLBs: per StreamID, 4 KB slices of successful translations, looked up before  */
+/* the configuration. Any TLBI or CFGI empties all of them (smmuv3_cmdq.c), as do      */
+/* SMMU_CR0 and stream-table base writes: exact, since every entry copies a TLB entry   */
+/* or a configuration that such a command or write may have changed.                   */
+
+/* Access kinds in smmu_utlb_entry.allow: bit (priv * 3 + kind), kind 0 read, 1 write,
+ * 2 instruction fetch. */
+static unsigned smmu_utlb_bit(const struct iom_txn *t)
+{
+	unsigned kind = t->write ? 1 : (t->flags & IOM_TXN_EXEC) ? 2 : 0;
+	return (t->flags & IOM_TXN_PRIV ? 3 : 0) + kind;
+}
+
+static struct iom_cache *smmu_utlb_of(struct iom_smmu *s, uint32_t sid, bool make)
+{
+	uint64_t v;
+	if (iom_u64map_get(&s->utlbs, sid, &v))
+		return (struct iom_cache *)(uintptr_t)v;
+	if (!make)
+		return NULL;
+	struct iom_err e;
+	struct iom_cache *c = smmu_cache(s, "utlb", &s->cfg.utlb, sizeof(struct smmu_utlb_entry),
+					 &e);
+	if (c && iom_u64map_put(&s->utlbs, sid, (uint64_t)(uintptr_t)c)) {
+		iom_cache_destroy(c);
+		c = NULL;
+	}
+	return c; /* NULL (out of memory): the translation simply is not cached */
+}
+
+static struct iom_cache_key smmu_utlb_key(const struct iom_txn *t)
+{
+	bool ssv = t->flags & IOM_TXN_PASID_VALID;
+	struct iom_cache_key k = { t->iova >> 12, ssv ? (1ull << 20) | (t->pasid & 0xfffff) : 0 };
+	return k;
+}
+
+static bool smmu_utlb_lookup(struct iom_smmu *s, struct smmu_req *rq)
 {
 	struct iom_txn *t = rq->t;
-
-	if (!smmu_perm_ok(t, e))
-		return smmu_xlat_fault(s, rq, SMMU_EVT_F_PERMISSION);
+	struct iom_cache *c = smmu_utlb_of(s, rq->sid, false);
+	if (!c) {
+		s->st.utlb_misses++;
+		return false;
+	}
+	struct iom_cache_key k = smmu_utlb_key(t);
+	uint64_t now = iom_cache_access_ps(c, rq->now);
+	const struct smmu_utlb_entry *e = iom_cache_lookup(c, &k);
+	rq->now = now;
+	if (!e || !(e->allow & (1u << smmu_utlb_bit(t)))) {
+		s->st.utlb_misses++;
+		return false;
+	}
+	s->st.utlb_hits++;
 	t->status = IOM_TXN_OK;
-	t->pa = e->pa_base + (t->iova & (e->page_size - 1));
+	t->tlb_hit = 1;
+	t->pa = e->pa_page | (t->iova & 0xfff);
+	t->done_ps = now;
+	iom_hist_add(&s->st.hit_latency_ps, t->done_ps - t->issue_ps);
+	return true;
+}
+
+static void smmu_utlb_fill(struct iom_smmu *s, struct smmu_req *rq, const struct smmu_tlb_entry *e)
+{
+	struct iom_cache *c = smmu_utlb_of(s, rq->sid, true);
+	if (!c)
+		return;
+	struct smmu_utlb_entry u = { .pa_page = rq->t->pa & ~0xfffull };
+	for (unsigned b = 0; b < 6; b++) {
+		struct iom_txn a = { .write = b % 3 == 1,
+				     .flags = (b >= 3 ? IOM_TXN_PRIV : 0) |
+					      (b % 3 == 2 ? IOM_TXN_EXEC : 0) };
+		if (smmu_s1_perm_ok(&a, e) &&
+		    smmu_s2_perm_ok(a.write, b % 3 == 2, b >= 3, e))
+			u.allow |= (uint8_t)(1u << b);
+	}
+	struct iom_cache_key k = smmu_utlb_key(rq->t);
+	iom_cache_insert(c, &k, &u, NULL, NULL);
+}
+
+void smmu_utlb_flush_all(struct iom_smmu *s)
+{
+	uint64_t sid, v;
+	if (!s->utlb_on)
+		return;
+	s->st.utlb_flushes++;
+	for (size_t i = 0; iom_u64map_next(&s->utlbs, &i, &sid, &v);)
+		iom_cache_flush((struct iom_cache *)(uintptr_t)v);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Translation by configuration.                                           */
+
+/* A translated transaction: permissions (stage 1 first, then stage 2), outcome. `ia` is
+ * the lookup address of e (VA, or IPA for a stage-2-only entry). */
+static int smmu_finish(struct iom_smmu *s, struct smmu_req *rq, const struct smmu_tlb_entry *e,
+		       uint64_t ia, bool hit)
+{
+	struct iom_txn *t = rq->t;
+	bool exec = !t->write && (t->flags & IOM_TXN_EXEC), priv = t->flags & IOM_TXN_PRIV;
+	uint64_t off = ia & (e->page_size - 1);
+
+	if (!smmu_s1_perm_ok(t, e))
+		return smmu_xlat_fault(s, rq, SMMU_EVT_F_PERMISSION);
+	if (!smmu_s2_perm_ok(t->write, exec, priv, e))
+		return smmu_s2_fault(s, rq, SMMU_EVT_F_PERMISSION, SMMU_EVT_CLASS_IN,
+				     e->ipa_base + off, 0);
+	t->status = IOM_TXN_OK;
+	t->pa = e->pa_base + off;
 	t->done_ps = rq->now;
 	iom_hist_add(hit ? &s->st.hit_latency_ps : &s->st.miss_latency_ps, t->done_ps - t->issue_ps);
+	if (s->utlb_on)
+		smmu_utlb_fill(s, rq, e);
 	return SMMU_DONE;
 }
 
-static int smmu_walk_fault(struct iom_smmu *s, struct smmu_req *rq, const struct iom_pt_walk *w)
+/* The TLB lookup of a stage-1 or nested translation; NULL on a miss, or on a write to a
+ * writable-clean entry that HTTU may dirty (3.13.3: the walk updates the descriptor). */
+static const struct smmu_tlb_entry *smmu_s1_tlb(struct iom_smmu *s, struct smmu_req *rq)
 {
-	switch (w->status) {
-	case IOM_PT_FAULT_ADDR_SIZE:
-		return smmu_xlat_fault(s, rq, SMMU_EVT_F_ADDR_SIZE);
-	case IOM_PT_EXT_ABORT:
-		rq->fetch_pa = w->leaf_desc_pa;
-		return smmu_xlat_fault(s, rq, SMMU_EVT_F_WALK_EABT);
-	default:
-		return smmu_xlat_fault(s, rq, SMMU_EVT_F_TRANSLATION);
+	rq->now = iom_cache_access_ps(s->tlb.c, rq->now);
+	struct smmu_tlb_entry *e = smmu_tlbc_find(&s->tlb, rq->asid, rq->vmid, 0, rq->va);
+	if (e && rq->t->write && e->httu_w) {
+		s->st.httu_rewalks++;
+		return NULL;
 	}
+	return e;
 }
 
+/* Stage 1 only (STE.Config = 0b101). */
 static int smmu_s1_translate(struct iom_smmu *s, struct smmu_req *rq, struct iom_err *err)
 {
-	uint64_t iova = rq->t->iova;
-
-	if (iova & (1ull << 55)) { /* TTB1 region */
-		if (smmu_cd_epd1(rq->cd))
-			return smmu_xlat_fault(s, rq, SMMU_EVT_F_TRANSLATION);
-		return smmu_unimp(s, rq, err, "TTB1 walk (VA[55]=1)");
-	}
-	if (iova >> rq->ptc.ia_bits)
-		return smmu_xlat_fault(s, rq, SMMU_EVT_F_TRANSLATION);
-	rq->now = iom_cache_access_ps(s->tlb, rq->now);
-	struct smmu_tlb_entry *e = smmu_tlb_find(s, rq->asid, rq->vmid, iova);
+	int rc = smmu_s1_region(s, rq);
+	if (rc)
+		return rc;
+	const struct smmu_tlb_entry *e = smmu_s1_tlb(s, rq);
 	if (e) {
 		rq->t->tlb_hit = 1;
 		s->st.tlb_hits++;
-		return smmu_finish(s, rq, e, true);
+		return smmu_finish(s, rq, e, rq->va, true);
 	}
-	if (smmu_cd_epd0(rq->cd)) /* EPD0: a TLB miss in the TTB0 region faults */
+	if (rq->s1.epd) /* EPDx: a TLB miss in the region faults, no walk */
 		return smmu_xlat_fault(s, rq, SMMU_EVT_F_TRANSLATION);
 	struct iom_pt_walk w;
-	int rc = smmu_walk(s, rq, &w, err);
+	uint64_t req, start;
+	rc = smmu_s1_walk(s, rq, &w, &req, &start, err);
 	if (rc)
 		return rc;
-	if (w.status != IOM_PT_OK)
-		return smmu_walk_fault(s, rq, &w);
-	if (!w.af && !smmu_cd_affd(rq->cd)) /* HA=0: access fault, nothing cached */
-		return smmu_xlat_fault(s, rq, SMMU_EVT_F_ACCESS);
-	struct smmu_tlb_entry ne = { .pa_base = w.oa & ~(w.page_size - 1), .page_size = w.page_size,
-				     .perms = w.perms, .pxn = (uint8_t)smmu_pte_pxn(w.leaf_desc),
-				     .global = !(w.perms & IOM_PTE_NG) };
-	smmu_tlb_fill(s, rq->asid, rq->vmid, iova, &ne);
-	return smmu_finish(s, rq, &ne, false);
+	smmu_slot_end(s, req, start, rq->now);
+	if (w.status != IOM_PT_OK || (!w.af && !rq->s1.affd))
+		return smmu_s1_walk_fault(s, rq, &w);
+	struct smmu_tlb_entry ne;
+	smmu_s1_entry(&rq->s1, &w, rq->va, &ne);
+	smmu_tlbc_fill(&s->tlb, rq->asid, rq->vmid, 0, rq->va, &ne);
+	return smmu_finish(s, rq, &ne, rq->va, false);
+}
+
+/* Stage 2 only (STE.Config = 0b110, or stage 1 bypassed by S1DSS in a nested STE): the
+ * input address is the IPA; TLB entries are stage-2-only, keyed by IPA. */
+static int smmu_s2_translate(struct iom_smmu *s, struct smmu_req *rq, struct iom_err *err)
+{
+	struct smmu_s2_out o;
+	uint64_t ipa = rq->t->iova;
+	int rc = smmu_s2_xlat(s, rq, &s->tlb, ipa, true, true, &rq->now, &o, err);
+	if (rc)
+		return rc;
+	if (o.hit) {
+		rq->t->tlb_hit = 1;
+		s->st.tlb_hits++;
+	}
+	if (o.fault)
+		return smmu_s2_fault(s, rq, o.fault, SMMU_EVT_CLASS_IN, ipa, o.fetch_pa);
+	return smmu_finish(s, rq, &o.e, ipa, o.hit);
+}
+
+/* Nested (STE.Config = 0b111): the stage-1 walk translates its table addresses through
+ * stage 2 (smmu_nested_hook), then the output IPA goes through stage 2; the TLB keeps one
+ * combined entry of the smaller leaf size with both stages' permissions. */
+static int smmu_nested_translate(struct iom_smmu *s, struct smmu_req *rq, struct iom_err *err)
+{
+	int rc = smmu_s1_region(s, rq);
+	if (rc)
+		return rc;
+	const struct smmu_tlb_entry *e = smmu_s1_tlb(s, rq);
+	if (e) {
+		rq->t->tlb_hit = 1;
+		s->st.tlb_hits++;
+		return smmu_finish(s, rq, e, rq->va, true);
+	}
+	if (rq->s1.epd)
+		return smmu_xlat_fault(s, rq, SMMU_EVT_F_TRANSLATION);
+	struct iom_pt_walk w;
+	uint64_t req, start;
+	rc = smmu_s1_walk(s, rq, &w, &req, &start, err);
+	if (rc)
+		return rc;
+	if (w.status != IOM_PT_OK || (!w.af && !rq->s1.affd)) {
+		smmu_slot_end(s, req, start, rq->now);
+		return smmu_s1_walk_fault(s, rq, &w);
+	}
+	struct smmu_tlb_entry s1e;
+	smmu_s1_entry(&rq->s1, &w, rq->va, &s1e);
+	if (!smmu_s1_perm_ok(rq->t, &s1e)) { /* stage 1 denies: no stage-2 lookup */
+		smmu_slot_end(s, req, start, rq->now);
+		return smmu_xlat_fault(s, rq, SMMU_EVT_F_PERMISSION);
+	}
+	struct smmu_s2_out o;
+	uint64_t ipa = w.oa;
+	rc = smmu_s2_xlat(s, rq, &s->ipac, ipa, true, false, &rq->now, &o, err);
+	if (rc)
+		return rc;
+	smmu_slot_end(s, req, start, rq->now);
+	if (o.fault)
+		return smmu_s2_fault(s, rq, o.fault, SMMU_EVT_CLASS_IN, ipa, o.fetch_pa);
+	/* Combined entry: the smaller leaf, aligned in VA, IPA and PA alike. */
+	uint64_t size = IOM_MIN(s1e.page_size, o.e.page_size), off = rq->va & (size - 1);
+	struct smmu_tlb_entry ne = s1e;
+	ne.page_size = size;
+	ne.ipa_base = ipa - off;
+	ne.pa_base = o.pa - off;
+	ne.s2_perms = o.e.s2_perms;
+	ne.s2_pxn = o.e.s2_pxn;
+	bool w1 = s1e.perms & IOM_PTE_W, w2 = o.e.s2_perms & IOM_PTE_W;
+	ne.httu_w = (w1 || s1e.httu_w) && (w2 || o.e.httu_w) && !(w1 && w2);
+	smmu_tlbc_fill(&s->tlb, rq->asid, rq->vmid, 0, rq->va, &ne);
+	return smmu_finish(s, rq, &ne, rq->va, false);
+}
+
+/* Stage 1 bypassed (Config = 0b1x0, or S1DSS = 0b01): the input address goes to stage 2
+ * as the IPA, after the stage-1 address-size check against the IAS (= OAS here, 3.4). */
+static int smmu_s1_bypass(struct iom_smmu *s, struct smmu_req *rq, struct iom_err *err)
+{
+	if (rq->t->iova >> s->cfg.oas_bits)
+		return smmu_bypass_size_fault(s, rq);
+	if (rq->s2)
+		return smmu_s2_translate(s, rq, err);
+	return smmu_bypass(s, rq);
+}
+
+/* STE.Config = 0b100: both stages bypass; a SubstreamID is C_BAD_SUBSTREAMID (5.2 S1Fmt),
+ * an address beyond the OAS a stage-1 F_ADDR_SIZE (3.4). */
+static int smmu_ste_bypass(struct iom_smmu *s, struct smmu_req *rq)
+{
+	if (rq->ssv)
+		return smmu_cfg_fault(s, rq, SMMU_EVT_C_BAD_SUBSTREAMID);
+	if (rq->t->iova >> s->cfg.oas_bits)
+		return smmu_bypass_size_fault(s, rq);
+	return smmu_bypass(s, rq);
 }
 
 static void smmu_txn_reset(struct iom_txn *t)
@@ -945,31 +1844,37 @@ static void smmu_txn_reset(struct iom_txn *t)
 
 static int smmu_decode_and_translate(struct iom_smmu *s, struct smmu_req *rq, struct iom_err *err)
 {
-	int rc = smmu_find_ste(s, rq);
+	int rc = smmu_find_ste(s, rq, err);
 	if (rc)
 		return rc;
-	switch (smmu_ste_config(rq->ste)) {
-	case SMMU_STE_CFG_ABORT: /* abort, no event (5.2) */
+	uint64_t cfg = smmu_ste_config(rq->ste);
+	if (cfg < SMMU_STE_CFG_BYPASS) /* abort, no event; reserved 0b0xx behave so (5.2) */
 		return smmu_terminate(s, rq, 0, false, IOM_TXN_ABORT);
-	case SMMU_STE_CFG_BYPASS:
-		return smmu_bypass(s, rq);
-	case SMMU_STE_CFG_S1:
-		break;
-	default:
-		return smmu_unimp(s, rq, err, "stage-2 / nested STE.Config");
+	if (cfg == SMMU_STE_CFG_BYPASS)
+		return smmu_ste_bypass(s, rq);
+	if (cfg == SMMU_STE_CFG_S1 && smmu_ste_strw(rq->ste) == SMMU_STRW_EL2)
+		return smmu_unimp(s, rq, err, "StreamWorld EL2 / EL2-E2H (STE.STRW = 0b10)");
+	rq->vmid = (uint32_t)smmu_ste_s2vmid(rq->ste); /* NS-EL1: VMID-tagged (5.2 S2VMID) */
+	rq->s2 = cfg & 2;
+	if (rq->s2)
+		smmu_ste_stage(s, rq->ste, &rq->s2st);
+	if (!(cfg & 1)) { /* stage 2 only */
+		if (rq->ssv)
+			return smmu_cfg_fault(s, rq, SMMU_EVT_C_BAD_SUBSTREAMID);
+		return smmu_s1_bypass(s, rq, err);
 	}
 	rc = smmu_select_cd(s, rq, err);
 	if (!rc)
 		rc = smmu_find_cd(s, rq, err);
-	if (!rc)
-		rc = smmu_s1_translate(s, rq, err);
-	return rc;
+	if (rc)
+		return rc;
+	return rq->s2 ? smmu_nested_translate(s, rq, err) : smmu_s1_translate(s, rq, err);
 }
 
 int iom_smmu_translate(struct iom_smmu *s, struct iom_txn *t, struct iom_err *err)
 {
 	uint64_t ste_buf[SMMU_STE_WORDS], cd_buf[SMMU_CD_WORDS]; /* filled only on a fetch */
-	struct smmu_req rq = { .t = t, .now = t->issue_ps, .sid = t->rid,
+	struct smmu_req rq = { .s = s, .t = t, .now = t->issue_ps, .sid = t->rid,
 			       .ste_buf = ste_buf, .cd_buf = cd_buf };
 
 	smmu_txn_reset(t);
@@ -977,12 +1882,15 @@ int iom_smmu_translate(struct iom_smmu *s, struct iom_txn *t, struct iom_err *er
 	rq.ssv = !!(t->flags & IOM_TXN_PASID_VALID);
 	rq.ssid = rq.ssv ? t->pasid : 0;
 	if (!(s->cr0 & SMMU_CR0_SMMUEN)) {
-		if (smmu_gbpa_abort(s->gbpa))
+		/* 3.4: beyond the OAS the transaction aborts, without an event */
+		if (smmu_gbpa_abort(s->gbpa) || (t->iova >> s->cfg.oas_bits))
 			smmu_terminate(s, &rq, 0, false, IOM_TXN_ABORT);
 		else
 			smmu_bypass(s, &rq);
 		return 0;
 	}
+	if (s->utlb_on && smmu_utlb_lookup(s, &rq))
+		return 0;
 	int rc = smmu_decode_and_translate(s, &rq, err);
 	return rc < 0 ? rc : 0;
 }

@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * smmuv3.h - Arm SMMUv3 hardware model, stage-1 slice (IHI0070 G.b).
+ * smmuv3.h - Arm SMMUv3 hardware model (IHI0070 G.b), Non-secure, NS-EL1 streams.
  *
- * Implemented: linear stream table, STE Config abort/bypass/S1, linear CD
- * tables (S1Fmt=0), SSID handling (S1CDMax/S1DSS), VMSAv8-64 4 KB-granule
- * stage-1 walks through TTB0, TLB + walk cache + configuration cache, the
- * event queue, and every Non-secure command with its architected effect
- * for the ID registers the model advertises (see smmuv3_cmdq.c): CFGI_*,
- * TLBI_NH_*, TLBI_EL2_*, TLBI_S12_VMALL, TLBI_S2_IPA, TLBI_NSNH_ALL with
- * range invalidation (IDR3.RIL per smmu.range_inval), CMD_SYNC with MSI /
- * SEV completion signals, CMD_ATC_INV and CMD_PRI_RESP handed to an
- * installed struct iom_smmu_ats_ops; the rest (EL3, secure, VMS, DPT,
- * stall-model commands) raise CERROR_ILL as the spec requires for this
- * configuration.  Not implemented (rejected with -IOM_ENOTSUP and an
- * iom_unimp diagnostic): stage 2 and nested configs, TTB1 walks, 16K/64K
- * granules, HTTU (CD.HA/HD), stall model.
+ * Implemented: linear and 2-level stream tables, STE Config abort / bypass / stage 1 /
+ * stage 2 / nested, linear and 2-level CD tables, SSID handling (S1CDMax/S1DSS),
+ * VMSAv8-64 stage 1 (TTB0 and TTB1) and stage 2 walks with the 4 KB, 16 KB and 64 KB
+ * granules (52-bit addresses with 64 KB when smmu.oas_bits = 52), nested translation
+ * (CD, L1CD and every stage-1 table address translated by stage 2), HTTU (CD.HA/HD,
+ * STE.S2HA/S2HD), a TLB, an IPA cache, per-stage walk caches, a configuration cache and
+ * optional per-StreamID micro-TLBs, every translation and configuration event with its
+ * record, and every Non-secure command with its architected effect for the ID registers
+ * the model advertises (see smmuv3_cmdq.c). Not implemented (rejected with -IOM_ENOTSUP
+ * and an iom_unimp diagnostic): StreamWorld EL2 / EL2-E2H (STE.STRW = 0b10), ATS
+ * translation requests, the stall model (IDR0.STALL_MODEL = 0b01, so CD.S / STE.S2S = 1
+ * are ILLEGAL), VMSAv8-32 tables (IDR0.TTF = AArch64 only, so AA64 = 0 is ILLEGAL),
+ * FEAT_LPA2 (CD.DS / STE.S2DS).
  *
  * Ownership: the model owns its caches and queues' shadow registers; memory
  * (struct iom_mem) belongs to the caller and must outlive the model.
@@ -48,8 +48,14 @@ struct iom_smmu_cfg {
 	uint32_t inval_scan_cycles; /* per extra cache set (or range probe) an invalidation visits */
 	bool range_inval;     /* IDR3.RIL: range TLBI (TG/NUM/SCALE) and the TTL hint */
 	bool msi;             /* IDR0.MSI: CMD_SYNC CS=IRQ writes MSIData to MSIAddress */
+	uint32_t oas_bits;    /* IDR5.OAS: 32, 36, 40, 42, 44, 48 or 52 (52: IDR5.VAX = 1 too) */
+	uint32_t httu;        /* IDR0.HTTU: 0 none, 1 access flag, 2 access flag + dirty state */
+	uint32_t walk_cache_levels; /* bit l: table descriptors of level l go to the walk caches */
 	struct iom_cache_cfg tlb;
-	struct iom_cache_cfg walk_cache;
+	struct iom_cache_cfg walk_cache;    /* stage 1 (and nested stage-1) table descriptors */
+	struct iom_cache_cfg s2_walk_cache; /* stage-2 table descriptors */
+	struct iom_cache_cfg ipa_cache;     /* stage-2 leaf translations inside nested walks */
+	struct iom_cache_cfg utlb;          /* per-StreamID micro-TLB (entries 0 = none) */
 	struct iom_cache_cfg config_cache;
 };
 
@@ -57,12 +63,15 @@ extern const struct iom_prop_table iom_smmu_prop_table;         /* "smmu" */
 extern const struct iom_prop_table iom_smmu_tlb_prop_table;     /* "smmu.tlb" */
 extern const struct iom_prop_table iom_smmu_walk_cache_prop_table; /* "smmu.walk_cache" */
 extern const struct iom_prop_table iom_smmu_config_cache_prop_table; /* "smmu.config_cache" */
+extern const struct iom_prop_table iom_smmu_s2_walk_cache_prop_table; /* "smmu.s2_walk_cache" */
+extern const struct iom_prop_table iom_smmu_ipa_cache_prop_table;   /* "smmu.ipa_cache" */
+extern const struct iom_prop_table iom_smmu_utlb_prop_table;        /* "smmu.utlb" */
 
 /* All SMMU property tables (for docs / --defaults); *n receives the count. */
 const struct iom_prop_table *const *iom_smmu_prop_tables(size_t *n);
 /* Fill *out with the built-in defaults. */
 void iom_smmu_cfg_default(struct iom_smmu_cfg *out);
-/* Bind "smmu", "smmu.tlb", "smmu.walk_cache", "smmu.config_cache". */
+/* Bind "smmu" and every "smmu.<cache>" section. */
 int iom_smmu_cfg_bind(struct iom_config *c, struct iom_smmu_cfg *out, struct iom_err *err);
 
 struct iom_smmu;
@@ -135,7 +144,7 @@ void iom_smmu_set_ats_ops(struct iom_smmu *s, const struct iom_smmu_ats_ops *ops
 
 /* ---- transactions ---- */
 /* Translate one transaction (outcome in t). -IOM_ENOTSUP for configurations
- * the model does not implement (stage 2, 2-level CD tables, TTB1, HTTU). */
+ * the model does not implement (StreamWorld EL2, LPA2). */
 int iom_smmu_translate(struct iom_smmu *s, struct iom_txn *t, struct iom_err *err);
 
 /* Counters (plain struct, read by tests). */
@@ -156,6 +165,14 @@ struct iom_smmu_stats {
 	uint64_t walk_cache_dropped; /* walk-cache entries invalidated */
 	uint64_t cfg_dropped;        /* config-cache entries invalidated */
 	uint64_t events_written, evtq_overflow, events_disabled;
+	uint64_t s2_walks;           /* stage-2 walks (stage-2-only, nested table / CD / output) */
+	uint64_t s2_walk_reads;      /* their descriptor reads (part of walk_reads) */
+	uint64_t faults_s2;          /* faults recorded as stage 2 (event S2 = 1) */
+	uint64_t httu_af_updates;    /* descriptors whose AF the SMMU set (HA / S2HA) */
+	uint64_t httu_dirty_updates; /* descriptors the SMMU made writable-dirty (HD / S2HD) */
+	uint64_t httu_rmws;          /* timed read-modify-writes those updates cost */
+	uint64_t httu_rewalks;       /* writes that hit a writable-clean TLB / IPA-cache entry */
+	uint64_t utlb_hits, utlb_misses, utlb_flushes;
 	struct iom_hist hit_latency_ps, miss_latency_ps, walk_latency_ps;
 	struct iom_hist sync_latency_ps; /* doorbell to CMD_SYNC completion */
 };
@@ -163,6 +180,8 @@ const struct iom_smmu_stats *iom_smmu_stats(const struct iom_smmu *s);
 struct iom_cache *iom_smmu_tlb(struct iom_smmu *s);
 struct iom_cache *iom_smmu_walk_cache(struct iom_smmu *s);
 struct iom_cache *iom_smmu_config_cache(struct iom_smmu *s);
+struct iom_cache *iom_smmu_s2_walk_cache(struct iom_smmu *s);
+struct iom_cache *iom_smmu_ipa_cache(struct iom_smmu *s);
 /* Registers <prefix>.translations, <prefix>.tlb.*, ... */
 int iom_smmu_register_stats(struct iom_smmu *s, struct iom_stats *st, const char *prefix,
 			    struct iom_err *err);

@@ -24,17 +24,21 @@
  *                            1); no STE inserts such entries yet, so these
  *                            drop nothing -- but never NS-EL1 entries.
  *      S12_VMALL(VMID)       every non-EL2 entry of VMID at all stages
- *      S2_IPA(VMID, IPA)     stage-2-only entries of VMID for the IPA (none
- *                            until the stage-2 model inserts them)
+ *      S2_IPA(VMID, IPA)     stage-2-only entries of VMID for the IPA: the
+ *                            TLB entries of stage-2-only STEs and the IPA
+ *                            cache (combined nested entries stay: 4.4.3)
  *      NSNH_ALL              every non-EL2 entry, any VMID, all stages
  *    Leaf = 1 drops last-level (TLB) entries only; Leaf = 0 also the
  *    walk-cache entries on the path of the addresses.  ASID/VMID/ALL scopes
- *    drop the matching walk-cache entries too.
+ *    drop the matching walk-cache entries too. Stage-1 scopes touch the
+ *    TLB and the stage-1 walk cache; stage-2 scopes the TLB, the IPA cache
+ *    and the stage-2 walk cache. Every TLBI and every CFGI also empties the
+ *    micro-TLBs (they copy TLB entries and configuration).
  *  - Range invalidation (4.4.1.1, IDR3.RIL): with TG != 0 the operation
  *    covers (NUM+1) * 2^SCALE granules of TG from Address (no wrap).  TG
- *    selects entries inserted with that granule (all are 4 KB today, so TG
- *    = 16K/64K drops nothing); TTL != 0 limits TLB entries to leaves of that
- *    level (1 GB / 2 MB / 4 KB for TTL 1/2/3) and, with Leaf = 0, walk-cache
+ *    selects entries inserted with that granule (the granule of the table
+ *    the entry came from; stage 1's for a nested entry); TTL != 0 limits TLB
+ *    entries to leaves of that level and, with Leaf = 0, walk-cache
  *    entries to table descriptors of the levels above TTL.  CERROR_ILL for
  *    NUM = SCALE = TTL = 0 with TG != 0, for TG = 16K with TTL = 1
  *    (IDR5.DS = 0), and -- the model's choice among the two 4.1.5 allows for
@@ -143,6 +147,7 @@ static int smmu_cmd_cfgi(struct iom_smmu *s, const uint64_t *cmd, uint64_t *t)
 								SMMU_CFG_TAG_CD, sid, sid);
 		break;
 	}
+	smmu_utlb_flush_all(s);
 	smmu_inval_cost(s, steps, t);
 	return SMMU_CMD_OK;
 }
@@ -154,6 +159,7 @@ enum { SMMU_INV_S1 = 0, SMMU_INV_S2, SMMU_INV_ALL_STAGES };
 /* What one TLBI drops. Regime: EL2 entries only (el2) or non-EL2 only. */
 struct smmu_inv {
 	struct iom_smmu *s;
+	struct smmu_tlbc *tc; /* the leaf cache being scanned (TLB or IPA cache) */
 	uint8_t stage;    /* SMMU_INV_*: stage-1 (VA) entries, stage-2-only (IPA) entries, both */
 	bool el2;
 	bool by_vmid, by_asid, by_addr;
@@ -182,7 +188,10 @@ static bool smmu_inv_overlaps(const struct smmu_inv *v, uint64_t idx, unsigned s
 	return idx >= (v->lo >> shift) && idx <= (v->hi >> shift);
 }
 
-static bool smmu_inv_tlb_match(const struct smmu_inv *v, const struct iom_cache_key *k)
+/* Leaf entries: TG selects entries of that granule, TTL leaves of that level (the entry
+ * keeps both: for a nested entry those of stage 1). */
+static bool smmu_inv_tlb_match(const struct smmu_inv *v, const struct iom_cache_key *k,
+			       const struct smmu_tlb_entry *e)
 {
 	if (!smmu_inv_scope(v, k->tag))
 		return false;
@@ -193,12 +202,11 @@ static bool smmu_inv_tlb_match(const struct smmu_inv *v, const struct iom_cache_
 	}
 	if (!v->by_addr)
 		return true;
-	uint32_t size_idx = smmu_tag_size(k->tag);
-	if (v->tg > SMMU_TLBI_TG_4K) /* every entry was inserted with the 4 KB granule */
+	if (v->tg && e->tg != v->tg)
 		return false;
-	if (v->ttl && size_idx != 3 - v->ttl) /* TTL: leaves of that level only */
+	if (v->ttl && e->level != v->ttl)
 		return false;
-	return smmu_inv_overlaps(v, k->addr, smmu_tlb_size_shift(size_idx));
+	return smmu_inv_overlaps(v, k->addr, smmu_tlb_size_shift(smmu_tag_size(k->tag)));
 }
 
 /* Walk-cache entries: table descriptors, tag level = the descriptor's level. */
@@ -210,21 +218,20 @@ static bool smmu_inv_wc_match(const struct smmu_inv *v, const struct iom_cache_k
 		return false;
 	if (!v->by_addr)
 		return true;
-	unsigned level = smmu_tag_level(k->tag);
-	if (v->tg > SMMU_TLBI_TG_4K)
+	unsigned level = smmu_tag_level(k->tag), tg = smmu_tag_tg(k->tag);
+	if (v->tg && tg != v->tg)
 		return false;
 	if (v->ttl && level >= v->ttl) /* TTL: table levels before the leaf level */
 		return false;
-	return smmu_inv_overlaps(v, k->addr >> 2, smmu_level_shift(level));
+	return smmu_inv_overlaps(v, k->addr >> 2, smmu_level_shift(tg, level));
 }
 
 static bool smmu_inv_tlb_pred(const struct iom_cache_key *k, const void *value, void *ctx)
 {
 	const struct smmu_inv *v = ctx;
-	(void)value;
-	if (!smmu_inv_tlb_match(v, k))
+	if (!smmu_inv_tlb_match(v, k, value))
 		return false;
-	smmu_tlb_count_drop(v->s, k);
+	smmu_tlbc_drop(v->tc, k);
 	return true;
 }
 
@@ -234,46 +241,56 @@ static bool smmu_inv_wc_pred(const struct iom_cache_key *k, const void *value, v
 	return smmu_inv_wc_match(ctx, k);
 }
 
-/* Regime/stage bits of the keys a stage-1 by-key invalidation probes. */
+/* Regime/stage bits of the keys a by-key invalidation probes. */
 static uint64_t smmu_inv_key_bits(const struct smmu_inv *v)
 {
-	return v->el2 ? SMMU_TAG_EL2 : 0;
+	return (v->el2 ? SMMU_TAG_EL2 : 0) | (v->stage == SMMU_INV_S2 ? SMMU_TAG_S2 : 0);
 }
 
-/* Keys a by-key TLB invalidation would probe, or UINT64_MAX if it cannot
- * enumerate them (no ASID, or not stage 1 only). */
-static uint64_t smmu_inv_tlb_keys(const struct iom_smmu *s, const struct smmu_inv *v)
+/* Can a by-key invalidation enumerate the keys: by address within one ASID (stage 1) or
+ * one VMID (stage 2 only)? */
+static bool smmu_inv_keyed(const struct smmu_inv *v)
+{
+	return v->by_addr && ((v->stage == SMMU_INV_S1 && v->by_asid) ||
+			      (v->stage == SMMU_INV_S2 && v->by_vmid));
+}
+
+/* Keys a by-key leaf invalidation would probe, or UINT64_MAX if it cannot enumerate them. */
+static uint64_t smmu_inv_tlb_keys(const struct smmu_tlbc *tc, const struct smmu_inv *v)
 {
 	uint64_t n = 0;
-	if (!v->by_addr || !v->by_asid || v->stage != SMMU_INV_S1)
+	if (!smmu_inv_keyed(v))
 		return UINT64_MAX;
 	for (uint32_t i = 0; i < SMMU_TLB_NSIZES; i++) {
 		unsigned sh = smmu_tlb_size_shift(i);
-		if (s->tlb_size_count[i])
+		if (tc->size_count[i])
 			n += ((v->hi >> sh) - (v->lo >> sh) + 1) * (v->global_too ? 2 : 1);
 	}
 	return n;
 }
 
-/* Exact same result as the scan, by probing the keys that can hold the range
- * (each page size, ASID-tagged and global): the per-page TLBI of a strict
- * unmap takes this path on the replay's hot path. */
-static uint64_t smmu_inv_tlb_by_key(struct iom_smmu *s, const struct smmu_inv *v)
+/* Exact same result as the scan, by probing the keys that can hold the range (each page
+ * size, ASID-tagged and global): the per-page TLBI of a strict unmap takes this path on
+ * the replay's hot path. */
+static uint64_t smmu_inv_tlb_by_key(struct smmu_tlbc *tc, const struct smmu_inv *v)
 {
 	uint64_t dropped = 0;
 	for (uint32_t i = 0; i < SMMU_TLB_NSIZES; i++) {
 		unsigned sh = smmu_tlb_size_shift(i);
-		if (!s->tlb_size_count[i])
+		if (!tc->size_count[i])
 			continue;
 		for (int global = 0; global < 2; global++) {
-			if (global && (!v->global_too || !s->tlb_global_count))
+			if (global && (!v->global_too || !tc->global_count))
 				break;
-			struct iom_cache_key k = { 0, smmu_tlb_tag(v->asid, v->vmid, i, global) |
+			struct iom_cache_key k = { 0, smmu_tlb_tag(v->stage == SMMU_INV_S1 ? v->asid : 0,
+								   v->vmid, i, global) |
 							      smmu_inv_key_bits(v) };
 			for (uint64_t a = v->lo >> sh; a <= (v->hi >> sh); a++) {
 				k.addr = a;
-				if (smmu_inv_tlb_match(v, &k) && iom_cache_invalidate(s->tlb, &k)) {
-					smmu_tlb_count_drop(s, &k);
+				const struct smmu_tlb_entry *e = iom_cache_peek(tc->c, &k);
+				if (e && smmu_inv_tlb_match(v, &k, e) &&
+				    iom_cache_invalidate(tc->c, &k)) {
+					smmu_tlbc_drop(tc, &k);
 					dropped++;
 				}
 				if (a == UINT64_MAX)
@@ -284,54 +301,74 @@ static uint64_t smmu_inv_tlb_by_key(struct iom_smmu *s, const struct smmu_inv *v
 	return dropped;
 }
 
-static uint64_t smmu_inv_tlb(struct iom_smmu *s, const struct smmu_inv *v)
+static uint64_t smmu_inv_tlb(struct smmu_tlbc *tc, struct smmu_inv *v)
 {
-	uint64_t keys = smmu_inv_tlb_keys(s, v);
-	if (keys <= iom_cache_sets(s->tlb))
-		return smmu_inv_tlb_by_key(s, v);
-	return iom_cache_invalidate_if(s->tlb, smmu_inv_tlb_pred, (void *)v);
+	if (!iom_cache_valid(tc->c))
+		return 0;
+	v->tc = tc;
+	uint64_t keys = smmu_inv_tlb_keys(tc, v);
+	if (keys <= iom_cache_sets(tc->c))
+		return smmu_inv_tlb_by_key(tc, v);
+	return iom_cache_invalidate_if(tc->c, smmu_inv_tlb_pred, (void *)v);
 }
 
-static uint64_t smmu_inv_wc(struct iom_smmu *s, const struct smmu_inv *v)
+/* A walk cache (stage 1: s->wc, stage 2: s->s2wc); tg_mask = granules it may hold. */
+static uint64_t smmu_inv_wc(struct iom_cache *c, uint32_t tg_mask, const struct smmu_inv *v)
 {
-	if (v->by_addr && v->leaf)
+	if ((v->by_addr && v->leaf) || !iom_cache_valid(c))
 		return 0;
-	if (v->by_addr && v->by_asid && v->stage == SMMU_INV_S1 &&
-	    (v->hi - v->lo) >> smmu_level_shift(2) < iom_cache_sets(s->wc)) {
+	if (smmu_inv_keyed(v) && (v->hi - v->lo) >> 21 < iom_cache_sets(c)) {
 		uint64_t dropped = 0;
-		for (unsigned level = 0; level < 3; level++) {
-			unsigned sh = smmu_level_shift(level);
-			for (uint64_t a = v->lo >> sh; a <= (v->hi >> sh); a++) {
-				struct iom_cache_key k =
-					smmu_wc_key(v->asid, v->vmid, a << sh, level);
-				k.tag |= smmu_inv_key_bits(v);
-				if (smmu_inv_wc_match(v, &k))
-					dropped += iom_cache_invalidate(s->wc, &k);
+		for (unsigned tg = SMMU_TLBI_TG_4K; tg <= SMMU_TLBI_TG_64K; tg++) {
+			if (!(tg_mask & (1u << tg)))
+				continue;
+			for (unsigned level = 0; level < 3; level++) {
+				unsigned sh = smmu_level_shift(tg, level);
+				for (uint64_t a = v->lo >> sh; a <= (v->hi >> sh); a++) {
+					struct iom_cache_key k = smmu_wc_key(
+						v->stage == SMMU_INV_S1 ? v->asid : 0, v->vmid,
+						a << sh, level, tg);
+					k.tag |= smmu_inv_key_bits(v);
+					if (smmu_inv_wc_match(v, &k))
+						dropped += iom_cache_invalidate(c, &k);
+				}
 			}
 		}
 		return dropped;
 	}
-	return iom_cache_invalidate_if(s->wc, smmu_inv_wc_pred, (void *)v);
+	return iom_cache_invalidate_if(c, smmu_inv_wc_pred, (void *)v);
 }
 
 /* Sets / probes the invalidation visits in the largest cache it touches. */
 static uint64_t smmu_inv_steps(const struct iom_smmu *s, const struct smmu_inv *v)
 {
-	uint64_t sets = iom_cache_sets(s->tlb);
-	if (!(v->by_addr && v->leaf))
+	bool walk = !(v->by_addr && v->leaf);
+	uint64_t sets = iom_cache_sets(s->tlb.c);
+	if (walk && v->stage != SMMU_INV_S2)
 		sets = IOM_MAX(sets, (uint64_t)iom_cache_sets(s->wc));
+	if (v->stage != SMMU_INV_S1) {
+		sets = IOM_MAX(sets, (uint64_t)iom_cache_sets(s->ipac.c));
+		if (walk)
+			sets = IOM_MAX(sets, (uint64_t)iom_cache_sets(s->s2wc));
+	}
 	if (!v->by_addr)
 		return sets;
 	return smmu_min_u64(v->granules, sets);
 }
 
-/* Apply one TLB invalidation to every translation cache. The stage-2 IPA
- * cache and stage-2 walk caches, when they exist, add one call here each. */
+/* Apply one TLB invalidation to every translation cache: the TLB, the IPA cache and the
+ * stage-2 walk cache (stage-2-only entries), the stage-1 walk cache, the micro-TLBs. */
 static void smmu_inv_apply(struct iom_smmu *s, struct smmu_inv *v, uint64_t *t)
 {
 	v->s = s;
-	s->st.tlbi_dropped += smmu_inv_tlb(s, v);
-	s->st.walk_cache_dropped += smmu_inv_wc(s, v);
+	s->st.tlbi_dropped += smmu_inv_tlb(&s->tlb, v);
+	if (v->stage != SMMU_INV_S2)
+		s->st.walk_cache_dropped += smmu_inv_wc(s->wc, s->wc_tg_mask, v);
+	if (v->stage != SMMU_INV_S1) {
+		s->st.tlbi_dropped += smmu_inv_tlb(&s->ipac, v);
+		s->st.walk_cache_dropped += smmu_inv_wc(s->s2wc, s->s2wc_tg_mask, v);
+	}
+	smmu_utlb_flush_all(s);
 	smmu_inval_cost(s, smmu_inv_steps(s, v), t);
 }
 

@@ -21,11 +21,24 @@ static const struct smmu_ctr smmu_ctrs[] = {
 	SMMU_CTR(bypassed, "txns", "transactions bypassed (STE, S1DSS or SMMUEN=0)"),
 	SMMU_CTR(aborted, "txns", "transactions aborted without an event (STE abort, GBPA)"),
 	SMMU_CTR(tlb_hits, "txns", "translations served by the TLB"),
-	SMMU_CTR(walks, "walks", "stage-1 table walks"),
-	SMMU_CTR(walk_reads, "reads", "descriptor reads by walks"),
+	SMMU_CTR(walks, "walks", "stage-1 table walks (nested ones included)"),
+	SMMU_CTR(walk_reads, "reads", "descriptor reads by walks of both stages"),
+	SMMU_CTR(s2_walks, "walks",
+		 "stage-2 table walks (stage-2-only, and nested CD / table / output IPAs)"),
+	SMMU_CTR(s2_walk_reads, "reads", "descriptor reads by stage-2 walks (part of walk_reads)"),
 	SMMU_CTR(cfg_reads, "reads", "STE/CD fetches from memory"),
 	SMMU_CTR(l1_desc_reads, "reads", "L1STD/L1CD fetches of 2-level tables (part of cfg_reads)"),
 	SMMU_CTR(faults, "txns", "transactions terminated with an event ID"),
+	SMMU_CTR(faults_s2, "txns", "faults at stage 2 (event S2 = 1)"),
+	SMMU_CTR(httu_af_updates, "descs", "descriptors whose access flag the SMMU set (HA, S2HA)"),
+	SMMU_CTR(httu_dirty_updates, "descs",
+		 "descriptors the SMMU made writable-dirty (HD, S2HD)"),
+	SMMU_CTR(httu_rmws, "rmws", "timed read-modify-writes of the HTTU updates"),
+	SMMU_CTR(httu_rewalks, "txns",
+		 "writes that hit a writable-clean TLB / IPA-cache entry and walked again"),
+	SMMU_CTR(utlb_hits, "txns", "translations served by a micro-TLB"),
+	SMMU_CTR(utlb_misses, "txns", "micro-TLB lookups that missed"),
+	SMMU_CTR(utlb_flushes, "flushes", "times every micro-TLB was emptied (TLBI, CFGI)"),
 	SMMU_CTR(commands, "cmds", "commands executed"),
 	SMMU_CTR(cmd_illegal, "cmds", "illegal commands (CERROR_ILL)"),
 	SMMU_CTR(syncs, "cmds", "CMD_SYNC executed"),
@@ -128,14 +141,13 @@ int iom_smmu_register_stats(struct iom_smmu *s, struct iom_stats *st, const char
 	int rc = smmu_reg_counters(s, st, prefix, err);
 	if (!rc)
 		rc = smmu_reg_hists(s, st, prefix, err);
-	snprintf(n, sizeof(n), "%s.tlb", prefix);
-	if (!rc)
-		rc = iom_cache_register_stats(s->tlb, st, n, err);
-	snprintf(n, sizeof(n), "%s.walk_cache", prefix);
-	if (!rc)
-		rc = iom_cache_register_stats(s->wc, st, n, err);
-	snprintf(n, sizeof(n), "%s.config_cache", prefix);
-	if (!rc)
-		rc = iom_cache_register_stats(s->cfgc, st, n, err);
+	const struct { const char *name; struct iom_cache *c; } caches[] = {
+		{ "tlb", s->tlb.c }, { "walk_cache", s->wc }, { "s2_walk_cache", s->s2wc },
+		{ "ipa_cache", s->ipac.c }, { "config_cache", s->cfgc },
+	};
+	for (size_t i = 0; !rc && i < IOM_ARRAY_SIZE(caches); i++) {
+		snprintf(n, sizeof(n), "%s.%s", prefix, caches[i].name);
+		rc = iom_cache_register_stats(caches[i].c, st, n, err);
+	}
 	return rc;
 }

@@ -5,6 +5,7 @@
 
 #include "replay.h"
 
+#include "check.h"
 #include "device.h"
 #include "host.h"
 #include "iommu.h"
@@ -13,6 +14,8 @@
 #include "smmuv3_drv.h"
 #include "stats.h"
 #include "u64map.h"
+#include "vtd.h"
+#include "vtd_drv.h"
 
 enum iom_sys_iommu { IOM_SYS_SMMUV3 = 0, IOM_SYS_VTD };
 
@@ -31,8 +34,13 @@ struct iom_system {
 	struct iom_smmu *smmu;
 	struct iom_smmu_drv *smmu_drv;
 	struct iom_host_smmuv3 host_smmu;
+	struct iom_vtd_cfg vtd_cfg;         /* bound for every system, used when iommu = vtd */
+	struct iom_vtd_drv_cfg vtd_drv_cfg;
+	struct iom_vtd_drv *vtd_drv;
 	struct iom_iommu iommu;
 	struct iom_host *host;
+	struct iom_pcie_checker *pcie; /* the pcie: topology; NULL = a root port per device */
+	unsigned pcie_warned;          /* fabric events printed so far */
 	struct iom_u64map devices; /* rid -> struct iom_device * */
 	struct iom_device *last_dev; /* one-entry cache of the lookup by rid */
 	uint32_t last_rid;

@@ -75,23 +75,52 @@ static int64_t rec_pasid(const struct iom_rec *r)
 	return (r->present & IOM_F_PASID) ? (int64_t)r->pasid : -1;
 }
 
+/* A piece of a DMA that the fabric delivers to the IOMMU (check.h). */
+struct replay_piece {
+	struct iom_device *d;
+	const struct iom_rec *rec;
+	uint64_t now, done_ps;
+	uint32_t fl;
+};
+
+static int replay_dma_piece(void *ctx, uint64_t iova, uint64_t size, struct iom_err *err)
+{
+	struct replay_piece *p = ctx;
+	struct iom_dma_result dr;
+	int r = iom_device_dma(p->d, p->now, rec_pasid(p->rec), iova, size,
+			       p->rec->dir == IOM_DIR_WRITE, p->fl, &dr, err);
+	if (!r && dr.done_ps > p->done_ps)
+		p->done_ps = dr.done_ps;
+	return r;
+}
+
 static int replay_dma(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
+		      struct iom_trace_reader *rd, const struct iom_replay_opts *o,
 		      struct iom_err *err)
 {
 	struct iom_device *d = iom_system_device(s, rec->dev, err);
 	if (!d)
 		return -err->code;
-	struct iom_dma_result dr;
 	uint32_t fl = ((rec->flags & IOM_RF_PRIV) ? IOM_TXN_PRIV : 0) |
 		      ((rec->flags & IOM_RF_EXEC) ? IOM_TXN_EXEC : 0);
 	if (rec->at != IOM_AT_UNTRANSLATED)
 		return iom_err_set(err, IOM_ENOTSUP,
 				   "dma with at=%s: ATS is not implemented yet (untranslated DMA only)",
 				   rec->at == IOM_AT_TREQ ? "treq" : "t");
-	int r = iom_device_dma(d, now, rec_pasid(rec), rec->iova, rec->size,
-			       rec->dir == IOM_DIR_WRITE, fl, &dr, err);
+	struct replay_piece p = {.d = d, .rec = rec, .now = now, .fl = fl};
+	int r;
+	if (s->pcie) { /* through the fabric: peer-to-peer and blocked pieces stop there */
+		struct iom_pcie_dma_verdict v;
+		r = iom_pcie_checker_dma(s->pcie, rec->dev, rec->iova, rec->size,
+					 rec->dir == IOM_DIR_WRITE, replay_dma_piece, &p, &v, err);
+		if (!r && (v.violation || v.blocked) && o->warn && s->pcie_warned++ < 10)
+			fprintf(o->warn, "iommusim: %s: %s\n", iom_trace_where(rd), v.msg);
+	} else {
+		r = replay_dma_piece(&p, rec->iova, rec->size, err);
+	}
 	if (r)
 		return r;
+	struct iom_dma_result dr = {.done_ps = p.done_ps};
 	s->dma_records++;
 	s->dma_bytes += rec->size;
 	if (dr.done_ps > s->sim_end_ps)
@@ -258,7 +287,7 @@ int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 			break;
 		}
 		if (rec->kind == IOM_REC_DMA) {
-			r = replay_dma(s, rec, now, err);
+			r = replay_dma(s, rec, now, rd, o, err);
 			if (r) {
 				iom_err_prefix(err, "%s", iom_trace_where(rd));
 				break;

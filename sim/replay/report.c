@@ -12,6 +12,7 @@
 #include "trace.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,35 +89,77 @@ static void rep_hist_line(FILE *f, const char *label, const struct iom_hist *h)
 	fputc('\n', f);
 }
 
-static void rep_caches(FILE *f, const struct report *r)
+/* True if name is "<iommu>.<middle><suffix>"; *mid, *mlen get the middle. */
+static bool rep_match(const struct report *r, const char *name, const char *suffix,
+		      const char **mid, size_t *mlen)
 {
-	static const char *const caches[] = {"tlb", "walk_cache", "config_cache"};
-	fprintf(f, "caches       ");
-	for (size_t i = 0; i < IOM_ARRAY_SIZE(caches); i++) {
-		char fmt[64];
-		snprintf(fmt, sizeof(fmt), "%%s.%s.lookups", caches[i]);
-		double look = rep_get(r, fmt, r->iommu);
-		snprintf(fmt, sizeof(fmt), "%%s.%s.hits", caches[i]);
-		double hits = rep_get(r, fmt, r->iommu);
-		fprintf(f, "%s%s %.1f %% of %.0f", i ? ", " : "", caches[i],
-			look ? 100.0 * hits / look : 0.0, look);
-	}
-	fprintf(f, " (hit rate of lookups)\n");
+	size_t pl = strlen(r->iommu), nl = strlen(name), sl = strlen(suffix);
+	if (nl <= pl + 1 + sl || strncmp(name, r->iommu, pl) || name[pl] != '.' ||
+	    strcmp(name + nl - sl, suffix))
+		return false;
+	*mid = name + pl + 1;
+	*mlen = nl - pl - 1 - sl;
+	return true;
 }
 
+/* Every cache the IOMMU registered ("<iommu>.<cache>.lookups" / ".hits"),
+ * in registration order, so SMMUv3 and VT-d report their own caches. */
+static void rep_caches(FILE *f, const struct report *r)
+{
+	fprintf(f, "caches       ");
+	int any = 0;
+	const char *n, *mid;
+	size_t ml;
+	for (size_t i = 0; (n = iom_stats_name(r->s->stats, i)); i++) {
+		if (!rep_match(r, n, ".lookups", &mid, &ml))
+			continue;
+		char base[128], hn[200];
+		snprintf(base, sizeof(base), "%.*s", (int)ml, mid);
+		snprintf(hn, sizeof(hn), "%s.%s.hits", r->iommu, base);
+		double look = 0, hits = 0;
+		iom_stats_get(r->s->stats, r->snap, n, &look);
+		if (iom_stats_get(r->s->stats, r->snap, hn, &hits) || !look)
+			continue;
+		fprintf(f, "%s%s %.1f %% of %.0f", any++ ? ", " : "", base, 100.0 * hits / look,
+			look);
+	}
+	fprintf(f, "%s\n", any ? " (hit rate of lookups)" : "no lookups");
+}
+
+/* Walks and descriptor reads by level, each IOMMU naming its levels
+ * ("<iommu>.walk_reads_<level>": l0..l3 for VMSA, pml4e.. for VT-d). */
+static void rep_walks(FILE *f, const struct report *r)
+{
+	fprintf(f, "walks        %.0f walks, %.0f descriptor reads (", rep_get(r, "%s.walks", r->iommu),
+		rep_get(r, "%s.walk_reads", r->iommu));
+	int any = 0;
+	const char *n, *mid;
+	size_t ml;
+	for (size_t i = 0; (n = iom_stats_name(r->s->stats, i)); i++) {
+		if (!rep_match(r, n, "", &mid, &ml) || strncmp(mid, "walk_reads_", 11))
+			continue;
+		double v = 0;
+		iom_stats_get(r->s->stats, r->snap, n, &v);
+		fprintf(f, "%s%.*s %.0f", any++ ? ", " : "", (int)ml - 11, mid + 11, v);
+	}
+	fprintf(f, "%s), %.0f config reads\n", any ? "" : "by level: none",
+		rep_get(r, "%s.cfg_reads", r->iommu));
+}
+
+/* Every "<iommu>.fault.<NAME>" counter that is not zero. */
 static void rep_faults(FILE *f, const struct report *r)
 {
 	fprintf(f, "faults       ");
 	int any = 0;
-	for (uint32_t id = 0; id < 256; id++) {
-		const char *name = iom_smmu_event_name(id);
-		if (!name)
+	const char *n, *mid;
+	size_t ml;
+	for (size_t i = 0; (n = iom_stats_name(r->s->stats, i)); i++) {
+		if (!rep_match(r, n, "", &mid, &ml) || strncmp(mid, "fault.", 6))
 			continue;
-		char fmt[96];
-		snprintf(fmt, sizeof(fmt), "%%s.fault.%s", name);
-		double v = rep_get(r, fmt, r->iommu);
+		double v = 0;
+		iom_stats_get(r->s->stats, r->snap, n, &v);
 		if (v)
-			fprintf(f, "%s%s %.0f", any++ ? ", " : "", name, v);
+			fprintf(f, "%s%.*s %.0f", any++ ? ", " : "", (int)ml - 6, mid + 6, v);
 	}
 	fprintf(f, "%s\n", any ? "" : "none");
 }
@@ -152,18 +195,15 @@ void iom_replay_print_summary(struct iom_system *s, const struct iom_replay_resu
 	fprintf(f, "DMA          %.0f DMAs, %.0f bytes in %.0f TLPs; %.0f TLPs faulted\n",
 		rep_dev_sum(&r, "dmas"), bytes, rep_dev_sum(&r, "tlps"),
 		rep_dev_sum(&r, "faulted_tlps"));
+	if (s->pcie)
+		iom_pcie_checker_print_summary(s->pcie, f);
 	fprintf(f, "time         ");
 	rep_time(f, span);
 	fprintf(f, " simulated; DMA throughput %.3f GB/s\n", span > 0 ? bytes / (span / 1e12) / 1e9 : 0);
 	fprintf(f, "translations %.0f (%.0f bypassed)\n", rep_get(&r, "%s.translations", r.iommu),
 		rep_get(&r, "%s.bypassed", r.iommu));
 	rep_caches(f, &r);
-	fprintf(f, "walks        %.0f walks, %.0f descriptor reads (L0 %.0f, L1 %.0f, L2 %.0f, L3 %.0f),"
-		   " %.0f config reads\n",
-		rep_get(&r, "%s.walks", r.iommu), rep_get(&r, "%s.walk_reads", r.iommu),
-		rep_get(&r, "%s.walk_reads_l0", r.iommu), rep_get(&r, "%s.walk_reads_l1", r.iommu),
-		rep_get(&r, "%s.walk_reads_l2", r.iommu), rep_get(&r, "%s.walk_reads_l3", r.iommu),
-		rep_get(&r, "%s.cfg_reads", r.iommu));
+	rep_walks(f, &r);
 	struct iom_hist h = rep_hist(&r, "%s.hit_latency_ps", r.iommu);
 	rep_hist_line(f, "hit path     ", &h);
 	h = rep_hist(&r, "%s.miss_latency_ps", r.iommu);

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "pcie_config.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,8 @@ static const struct iom_system_cfg sys_defaults = {
 
 static const struct iom_prop sys_props[] = {
 	IOM_PROP_ENUM_(struct iom_system_cfg, iommu, sys_iommu_names,
-		       "IOMMU model of the root complex (vtd arrives with its own issue)"),
+		       "IOMMU model of the root complex (smmuv3: Arm SMMUv3; vtd: Intel VT-d, a "
+		       "Broadwell DMAR unit by default)"),
 	IOM_PROP_U64_(struct iom_system_cfg, seed, 0, UINT64_MAX, "",
 		      "seed of every random choice in the run (LLC hits, random replacement)"),
 };
@@ -40,7 +42,7 @@ static const struct iom_prop_table sys_table = {
 
 const struct iom_prop_table *const *iom_system_prop_tables(size_t *n)
 {
-	static const struct iom_prop_table *tables[16];
+	static const struct iom_prop_table *tables[32];
 	static size_t count;
 	if (!count) {
 		tables[count++] = &sys_table;
@@ -49,6 +51,9 @@ const struct iom_prop_table *const *iom_system_prop_tables(size_t *n)
 		tables[count++] = &iom_device_prop_table;
 		size_t ns;
 		const struct iom_prop_table *const *st = iom_smmu_prop_tables(&ns);
+		for (size_t i = 0; i < ns && count < IOM_ARRAY_SIZE(tables); i++)
+			tables[count++] = st[i];
+		st = iom_vtd_prop_tables(&ns);
 		for (size_t i = 0; i < ns && count < IOM_ARRAY_SIZE(tables); i++)
 			tables[count++] = st[i];
 	}
@@ -80,6 +85,28 @@ static int sys_build_smmu(struct iom_system *s, struct iom_config *cfg, struct i
 	return s->host ? 0 : -err->code;
 }
 
+/* The VT-d unit "dmar0" (Linux's name), its driver and the host on top. */
+static int sys_build_vtd(struct iom_system *s, struct iom_err *err)
+{
+	struct iom_vtd_cfg *vc = &s->vtd_cfg;
+	struct iom_cache_cfg *caches[] = { &vc->context_cache, &vc->pasid_cache, &vc->iotlb,
+					   &vc->psc[0], &vc->psc[1], &vc->psc[2], &vc->psc[3] };
+	for (size_t i = 0; i < IOM_ARRAY_SIZE(caches); i++)
+		caches[i]->seed ^= s->cfg.seed;
+	struct iom_vtd *v = iom_vtd_create(vc, s->mem, "dmar0", err);
+	if (!v)
+		return -err->code;
+	s->vtd_drv = iom_vtd_drv_create(v, s->mem, s->tables, &s->vtd_drv_cfg, err);
+	if (!s->vtd_drv) {
+		iom_vtd_destroy(v);
+		return -err->code;
+	}
+	iom_vtd_drv_as_iommu(s->vtd_drv, &s->iommu);
+	s->host = iom_host_create(&s->host_cfg, s->mem, s->tables, &s->iommu, &iom_host_vtd_ops,
+				  s->vtd_drv, err);
+	return s->host ? 0 : -err->code;
+}
+
 struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 {
 	struct iom_system *s = calloc(1, sizeof(*s));
@@ -97,12 +124,21 @@ struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 		r = iom_config_bind(cfg, &iom_device_prop_table, NULL, &s->dev_cfg, err);
 	if (r)
 		goto fail;
-	if (s->cfg.iommu != IOM_SYS_SMMUV3) {
-		r = iom_err_set(err, IOM_ENOTSUP,
-				"system.iommu: '%s' is not implemented yet (only smmuv3)",
-				sys_iommu_names[s->cfg.iommu]);
-		goto fail;
+	/* Both IOMMUs' sections are bound (validated, echoed) whichever is built. */
+	if (!r)
+		r = iom_vtd_cfg_bind(cfg, &s->vtd_cfg, err);
+	if (!r)
+		r = iom_vtd_drv_cfg_bind(cfg, &s->vtd_drv_cfg, err);
+	if (!r) { /* the PCIe topology, if the configuration has one (docs/pcie.md) */
+		struct iom_pcie_topo *topo = NULL;
+		r = iom_pcie_topo_from_config(cfg, NULL, &topo, err);
+		if (!r && topo && !(s->pcie = iom_pcie_checker_create(topo, err))) {
+			iom_pcie_topo_destroy(topo);
+			r = -err->code;
+		}
 	}
+	if (r)
+		goto fail;
 	s->mem_cfg.seed ^= s->cfg.seed;
 	s->mem = iom_mem_create(&s->mem_cfg, err);
 	if (!s->mem) {
@@ -115,7 +151,14 @@ struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 		r = -err->code;
 		goto fail;
 	}
-	r = sys_build_smmu(s, cfg, err);
+	if (s->cfg.iommu == IOM_SYS_VTD) {
+		struct iom_smmu_cfg unused;
+		r = iom_smmu_cfg_bind(cfg, &unused, err);
+		if (!r)
+			r = sys_build_vtd(s, err);
+	} else {
+		r = sys_build_smmu(s, cfg, err);
+	}
 	if (!r)
 		r = iom_config_check_unused(cfg, err);
 	if (r)
@@ -130,6 +173,8 @@ struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 		r = s->iommu.ops->register_stats(s->iommu.self, s->stats, s->iommu.name, err);
 	if (!r)
 		r = iom_host_register_stats(s->host, s->stats, err);
+	if (!r && s->pcie)
+		r = iom_pcie_checker_register_stats(s->pcie, s->stats, err);
 	if (r)
 		goto fail;
 	return s;
@@ -175,6 +220,7 @@ void iom_system_destroy(struct iom_system *s)
 		free((void *)(uintptr_t)v);
 	}
 	iom_u64map_fini(&s->devices);
+	iom_pcie_checker_destroy(s->pcie);
 	iom_host_destroy(s->host);
 	if (s->iommu.ops)
 		s->iommu.ops->destroy(s->iommu.self);

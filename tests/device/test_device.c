@@ -65,6 +65,7 @@ static void fx_init(void)
 	F.pa = iom_palloc_create(F.mem, hc->table_pool_base, hc->table_pool_size, &F.err);
 	cr_assert_not_null(F.pa, "%s", F.err.msg);
 	iom_smmu_cfg_default(&sc);
+	sc.oas_bits = 52; /* pa_outside_memory_* bypasses 2^48 to memory: within the OAS (3.4) */
 	cr_assert_eq(sc.config_cache.latency_cycles, 2);
 	cr_assert_eq(sc.tlb.latency_cycles, 1);
 	cr_assert_eq(sc.walk_cache.latency_cycles, 1);

@@ -155,16 +155,20 @@ static void populate(void)
 
 /* ---- looking for specific entries ---- */
 
+/* size_idx: 0 = 4 KB, 1 = 2 MB, 2 = 1 GB (the model's own size indices differ). */
 static bool tlb_has(uint32_t asid, uint32_t size_idx, int global, uint64_t va)
 {
-	struct iom_cache_key k = { va >> smmu_tlb_size_shift(size_idx),
-				   smmu_tlb_tag(asid, 0, size_idx, global) };
+	static const unsigned shift[3] = { 12, 21, 30 };
+	uint32_t idx = 0;
+	while (smmu_tlb_size_shift(idx) != shift[size_idx])
+		idx++;
+	struct iom_cache_key k = { va >> shift[size_idx], smmu_tlb_tag(asid, 0, idx, global) };
 	return iom_cache_peek(iom_smmu_tlb(F.smmu), &k) != NULL;
 }
 
 static bool wc_has(uint32_t asid, unsigned level)
 {
-	struct iom_cache_key k = smmu_wc_key(asid, 0, 0, level);
+	struct iom_cache_key k = smmu_wc_key(asid, 0, 0, level, SMMU_TLBI_TG_4K);
 	return iom_cache_peek(iom_smmu_walk_cache(F.smmu), &k) != NULL;
 }
 

@@ -523,15 +523,33 @@ Test(smmuv3, smmu_disabled_bypasses_or_aborts_per_gbpa)
 	expect_no_event();
 }
 
-Test(smmuv3, stage2_ste_is_not_implemented)
+/* Stage 2 is implemented now (test_smmuv3_s2.c): an STE with Config = 0b110 and
+ * every stage-2 field zero has S2AA64 = 0, ILLEGAL on an AArch64-only SMMU (5.2). */
+Test(smmuv3, stage2_ste_with_zero_fields_is_c_bad_ste)
 {
 	uint64_t ste[8] = { 0 };
 	smmu_ste_set_v(ste, 1);
 	smmu_ste_set_config(ste, SMMU_STE_CFG_S2);
 	iom_mem_write(F.mem, iom_smmu_drv_strtab(F.drv) + 13 * 64, ste, 64, NULL);
 	struct iom_txn t = { .rid = 13, .iova = 0x1000, .issue_ps = tick() };
+	OK(iom_smmu_translate(F.smmu, &t, &F.err));
+	cr_assert_eq(t.status, IOM_TXN_ABORT);
+	cr_assert_eq(t.fault, 0x04);
+	expect_event(0x04ull | (13ull << 32), 0, 0, 0);
+}
+
+/* StreamWorld EL2 (STE.STRW = 0b10 with Config = 0b101) is not modelled. */
+Test(smmuv3, stage1_ste_with_strw_el2_is_not_implemented)
+{
+	uint64_t ste[8] = { 0 };
+	smmu_ste_set_v(ste, 1);
+	smmu_ste_set_config(ste, SMMU_STE_CFG_S1);
+	smmu_ste_set_strw(ste, SMMU_STRW_EL2);
+	iom_mem_write(F.mem, iom_smmu_drv_strtab(F.drv) + 13 * 64, ste, 64, NULL);
+	struct iom_txn t = { .rid = 13, .iova = 0x1000, .issue_ps = tick() };
 	cr_assert_eq(iom_smmu_translate(F.smmu, &t, &F.err), -IOM_ENOTSUP);
 	cr_assert(strstr(F.err.msg, "SID 13") != NULL, "%s", F.err.msg);
+	cr_assert(strstr(F.err.msg, "STRW") != NULL, "%s", F.err.msg);
 }
 
 Test(smmuv3, driver_rejects_cd_for_non_stage1_stream)
@@ -558,7 +576,10 @@ Test(smmuv3, config_defaults_bind)
 	cr_assert_eq(cfg.walk_cache.entries, 128);
 	cr_assert_eq(cfg.config_cache.latency_cycles, 2);
 	cr_assert_eq(iom_smmu_prop_tables(&n)[1], &iom_smmu_tlb_prop_table);
-	cr_assert_eq(n, 4);
+	cr_assert_eq(n, 7); /* smmu, tlb, walk_cache, s2_walk_cache, ipa_cache, utlb, config_cache */
+	cr_assert_eq(cfg.oas_bits, 48);
+	cr_assert_eq(cfg.httu, 2);
+	cr_assert_eq(cfg.utlb.entries, 0);
 	iom_config_destroy(c);
 }
 

@@ -259,11 +259,12 @@ Test(cli, set_override_with_bad_value_exits_2_naming_the_key)
 		    "smmu.tlb.entries", "abc");
 }
 
-Test(cli, vtd_iommu_exits_4_not_implemented)
+Test(cli, vtd_feature_the_model_lacks_exits_4_not_implemented)
 {
-	bad_config("vtd.yaml", "system:\n  iommu: vtd\n", 4, "system.iommu", "not implemented");
-	expect_fail(run("replay", "--quiet", "--set", "system.iommu=vtd", SMALL), 4, "system.iommu",
-		    "not implemented");
+	bad_config("vtd.yaml", "system:\n  iommu: vtd\nvtd:\n  qi: false\n", 4, "vtd.qi",
+		   "not implemented");
+	expect_fail(run("replay", "--quiet", "--set", "system.iommu=vtd", "--set", "vtd.qi=false",
+			SMALL), 4, "vtd.qi", "not implemented");
 }
 
 /* ---- I/O errors: exit 3 -------------------------------------------------- */

@@ -161,11 +161,16 @@ Test(replay, seed_decides_llc_draws_and_same_seed_reproduces_them)
  *   40 + 40 + 27*16 + 13*8 = 80 + 432 + 104 = 616 TLPs = 616 translations.
  *
  * Commands (host_smmuv3.c, smmuv3_drv.c):
- *   attach: STE write + CFGI_STE + SYNC, then CD 0 write + CFGI_CD + SYNC
- *     -> CFGI_STE 1, CFGI_CD 1, SYNC 2;
+ *   attach (CD first, then the STE; each a hitless update of one critical
+ *   word, arm_smmu_write_entry): CD 0 goes V=0 -> V=1: words 1 (TTB0) and
+ *   3 (MAIR) first (CFGI_CD + SYNC), then word 0 with V (CFGI_CD + SYNC);
+ *   the STE goes abort -> stage 1: word 1 (S1DSS, S1CIR/COR/CSH) first
+ *   (CFGI_STE + SYNC), then word 0 (CFGI_STE + SYNC); the stream table is
+ *   linear (the model's IDR0.ST_LEVEL says linear only)
+ *     -> CFGI_STE 2, CFGI_CD 2, SYNC 4;
  *   each strict unmap of one 4 KB page: 1 TLBI_NH_VA (granule 4 KB) + SYNC
  *     -> TLBI_NH_VA 40, SYNC 40;
- *   total 1 + 1 + 40 + 42 = 84 commands, 42 syncs, 42 doorbells.
+ *   total 2 + 2 + 40 + 44 = 88 commands, 44 syncs, 44 doorbells.
  * Config cache: both CFGIs run before any DMA, so nothing is dropped; the
  * first translation misses the STE and CD (2 config reads), every other
  * translation hits both: lookups 2*616 = 1232, misses 2.
@@ -267,17 +272,17 @@ Test(replay, golden_nvme_small_counters_match_hand_derivation)
 	EXPECT_STAT(d, "smmu0.config_cache.misses", 2);
 	EXPECT_STAT(d, "smmu0.cfg_dropped", 0);
 	/* commands */
-	EXPECT_STAT(d, "smmu0.cmd.CFGI_STE", 1);
-	EXPECT_STAT(d, "smmu0.cmd.CFGI_CD", 1);
+	EXPECT_STAT(d, "smmu0.cmd.CFGI_STE", 2);
+	EXPECT_STAT(d, "smmu0.cmd.CFGI_CD", 2);
 	EXPECT_STAT(d, "smmu0.cmd.TLBI_NH_VA", 40);
 	EXPECT_STAT(d, "smmu0.cmd.TLBI_NH_ASID", 0);
-	EXPECT_STAT(d, "smmu0.cmd.SYNC", 42);
-	EXPECT_STAT(d, "smmu0.commands", 84);
-	EXPECT_STAT(d, "smmu0.syncs", 42);
+	EXPECT_STAT(d, "smmu0.cmd.SYNC", 44);
+	EXPECT_STAT(d, "smmu0.commands", 88);
+	EXPECT_STAT(d, "smmu0.syncs", 44);
 	EXPECT_STAT(d, "smmu0.cmd_illegal", 0);
-	EXPECT_STAT(d, "smmu0.drv.commands", 84);
-	EXPECT_STAT(d, "smmu0.drv.syncs", 42);
-	EXPECT_STAT(d, "smmu0.drv.doorbells", 42);
+	EXPECT_STAT(d, "smmu0.drv.commands", 88);
+	EXPECT_STAT(d, "smmu0.drv.syncs", 44);
+	EXPECT_STAT(d, "smmu0.drv.doorbells", 44);
 	EXPECT_STAT(d, "smmu0.drv.ste_writes", 1);
 	EXPECT_STAT(d, "smmu0.drv.cd_writes", 1);
 	/* faults */
