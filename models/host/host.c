@@ -370,14 +370,30 @@ int iom_host_domain_create(struct iom_host *h, uint32_t id, uint32_t type, struc
 	return 0;
 }
 
-int iom_host_domain_free(struct iom_host *h, uint32_t id, struct iom_err *err)
+int iom_host_domain_free(struct iom_host *h, uint32_t id, uint64_t now_ps, uint64_t *done_ps,
+			 struct iom_err *err)
 {
 	struct iom_host_domain *d = host_dom(h, id);
+	if (done_ps)
+		*done_ps = now_ps;
 	if (!d)
 		return iom_err_set(err, IOM_ENOENT, "domain %u does not exist", id);
 	if (d->attached)
 		return iom_err_set(err, IOM_EBUSY, "domain %u still has %u attachments", id,
 				   d->attached);
+	/* free_io_pgtable_ops() flushes the domain's whole TLB context (TLBI by
+	 * ASID/VMID or a domain-selective IOTLB flush, + sync) before its tag
+	 * can be reused; a domain that never mapped anything still gets it. */
+	if (d->type == IOM_HOST_DOM_PAGING && d->tag) {
+		struct iom_inval inv = {.scope = IOM_INVAL_DOMAIN, .tag = host_inval_tag(d)};
+		uint64_t done = now_ps;
+		int rc = h->iommu->ops->invalidate(h->iommu->self, &inv, now_ps, &done, err);
+		if (rc)
+			return rc;
+		h->invalidations++;
+		if (done_ps)
+			*done_ps = done;
+	}
 	if (d->tag)
 		iom_u64map_del(&h->tags, d->tag);
 	host_fq_forget(h, (struct host_domain *)d);

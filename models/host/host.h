@@ -139,7 +139,10 @@ struct iom_host *iom_host_create(const struct iom_host_cfg *cfg, struct iom_mem 
 void iom_host_destroy(struct iom_host *h);
 
 int iom_host_domain_create(struct iom_host *h, uint32_t id, uint32_t type, struct iom_err *err);
-int iom_host_domain_free(struct iom_host *h, uint32_t id, struct iom_err *err);
+/* Free an unattached domain: its TLB context is invalidated (as Linux's
+ * free_io_pgtable_ops does) before the ASID/DID is released. */
+int iom_host_domain_free(struct iom_host *h, uint32_t id, uint64_t now_ps, uint64_t *done_ps,
+			 struct iom_err *err);
 const struct iom_host_domain *iom_host_domain(const struct iom_host *h, uint32_t id);
 
 int iom_host_attach(struct iom_host *h, uint32_t rid, int64_t pasid, uint32_t dom_id,

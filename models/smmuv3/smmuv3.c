@@ -1189,6 +1189,7 @@ uint32_t smmu_idr(const struct iom_smmu *s, unsigned n)
 		       smmu_idr0_make_httu(s->cfg.httu) | SMMU_IDR0_HYP | SMMU_IDR0_ATS |
 		       SMMU_IDR0_ASID16 | SMMU_IDR0_SEV | SMMU_IDR0_PRI | SMMU_IDR0_VMID16 |
 		       SMMU_IDR0_TTENDIAN_LE | SMMU_IDR0_STALL_TERM_ONLY |
+		       SMMU_IDR0_ST_LEVEL_2LVL | SMMU_IDR0_CD2L | /* the model reads both formats */
 		       (s->cfg.msi ? SMMU_IDR0_MSI : 0);
 	case 1:
 		return smmu_idr1_make(s->cfg.sid_bits, s->cfg.ssid_bits, 19, 19);

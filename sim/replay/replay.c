@@ -163,7 +163,7 @@ static int replay_control(struct iom_system *s, const struct iom_rec *rec, uint6
 	case IOM_REC_DOMAIN:
 		if (rec->op == IOM_OP_CREATE)
 			return iom_host_domain_create(s->host, rec->domain, rec->type, err);
-		return iom_host_domain_free(s->host, rec->domain, err);
+		return iom_host_domain_free(s->host, rec->domain, now, &done, err);
 	case IOM_REC_ATTACH:
 		return iom_host_attach(s->host, rec->dev, rec_pasid(rec), rec->domain, now, &done, err);
 	case IOM_REC_DETACH:

@@ -383,7 +383,7 @@ Test(host, freed_asid_is_reused_lowest_free)
 	 * comment and the code disagree; reported, expectation kept.) */
 	dom(10, IOM_HOST_DOM_PAGING);
 	dom(11, IOM_HOST_DOM_PAGING);
-	OK(iom_host_domain_free(F.host, 10, &F.err));
+	OK(iom_host_domain_free(F.host, 10, tick(), NULL, &F.err));
 	dom(12, IOM_HOST_DOM_PAGING);
 	cr_assert_eq(iom_host_domain(F.host, 12)->tag, 1, "got ASID %u",
 		     iom_host_domain(F.host, 12)->tag);
@@ -395,7 +395,7 @@ Test(host, asids_never_collide)
 	dom(10, IOM_HOST_DOM_PAGING);
 	dom(11, IOM_HOST_DOM_PAGING);
 	dom(12, IOM_HOST_DOM_PAGING);
-	OK(iom_host_domain_free(F.host, 11, &F.err));
+	OK(iom_host_domain_free(F.host, 11, tick(), NULL, &F.err));
 	dom(13, IOM_HOST_DOM_PAGING);
 	dom(14, IOM_HOST_DOM_PAGING);
 	uint32_t tags[4] = { iom_host_domain(F.host, 10)->tag, iom_host_domain(F.host, 12)->tag,
@@ -420,13 +420,39 @@ Test(host, domain_free_with_attachment_is_ebusy)
 	uint64_t done;
 	dom(4, IOM_HOST_DOM_PAGING);
 	attach(RID, -1, 4);
-	cr_assert_eq(iom_host_domain_free(F.host, 4, &F.err), -IOM_EBUSY);
+	cr_assert_eq(iom_host_domain_free(F.host, 4, tick(), NULL, &F.err), -IOM_EBUSY);
 	cr_assert(strstr(F.err.msg, "domain 4") != NULL, "%s", F.err.msg);
 	cr_assert_not_null(iom_host_domain(F.host, 4));
 	OK(iom_host_detach(F.host, RID, -1, tick(), &done, &F.err));
-	OK(iom_host_domain_free(F.host, 4, &F.err));
+	OK(iom_host_domain_free(F.host, 4, tick(), NULL, &F.err));
 	cr_assert_null(iom_host_domain(F.host, 4));
-	cr_assert_eq(iom_host_domain_free(F.host, 4, &F.err), -IOM_ENOENT);
+	cr_assert_eq(iom_host_domain_free(F.host, 4, tick(), NULL, &F.err), -IOM_ENOENT);
+}
+
+/* Linux's free_io_pgtable_ops() flushes the whole context before the ASID
+ * is freed: one TLBI_NH_ASID + one CMD_SYNC, which drops the entries still
+ * cached for the ASID (here the page whose mapping was never unmapped), so
+ * a later domain that is given the same ASID cannot hit them. */
+Test(host, domain_free_invalidates_its_asid_before_release)
+{
+	uint64_t done;
+	dom(1, IOM_HOST_DOM_PAGING);
+	attach(RID, -1, 1);
+	map(1, 0x100000, 0x500000, 4 * KB);
+	cr_assert_eq(dma(RID, -1, 0x100040, 0).status, IOM_TXN_OK); /* fills the TLB */
+	OK(iom_host_detach(F.host, RID, -1, tick(), &done, &F.err));
+	const struct iom_smmu_stats *ms = iom_smmu_stats(F.smmu);
+	uint64_t as0 = ms->cmd_by_op[SMMU_CMD_TLBI_NH_ASID], sy0 = ms->cmd_by_op[SMMU_CMD_SYNC];
+	uint64_t dropped = ms->tlbi_dropped;
+	uint64_t now = tick();
+	OK(iom_host_domain_free(F.host, 1, now, &done, &F.err));
+	cr_assert_eq(ms->cmd_by_op[SMMU_CMD_TLBI_NH_ASID] - as0, 1);
+	cr_assert_eq(ms->cmd_by_op[SMMU_CMD_SYNC] - sy0, 1);
+	cr_assert_eq(ms->tlbi_dropped - dropped, 1);
+	cr_assert_gt(done, now, "free returns after the sync completed");
+	/* the next domain reuses ASID 1 and its first access walks */
+	dom(2, IOM_HOST_DOM_PAGING);
+	cr_assert_eq(iom_host_domain(F.host, 2)->tag, 1);
 }
 
 Test(host, reattach_moves_the_attachment_count)
@@ -437,7 +463,7 @@ Test(host, reattach_moves_the_attachment_count)
 	attach(RID, -1, 2); /* replaces the attachment to domain 1 */
 	cr_assert_eq(iom_host_domain(F.host, 1)->attached, 0);
 	cr_assert_eq(iom_host_domain(F.host, 2)->attached, 1);
-	OK(iom_host_domain_free(F.host, 1, &F.err));
+	OK(iom_host_domain_free(F.host, 1, tick(), NULL, &F.err));
 }
 
 /* ---- attach / detach ---- */

@@ -166,14 +166,18 @@ Test(replay, seed_decides_llc_draws_and_same_seed_reproduces_them)
  *   3 (MAIR) first (CFGI_CD + SYNC), then word 0 with V (CFGI_CD + SYNC);
  *   the STE goes abort -> stage 1: word 1 (S1DSS, S1CIR/COR/CSH) first
  *   (CFGI_STE + SYNC), then word 0 (CFGI_STE + SYNC); the stream table is
- *   linear (the model's IDR0.ST_LEVEL says linear only)
- *     -> CFGI_STE 2, CFGI_CD 2, SYNC 4;
+ *   2-level (host.strtab auto: IDR0.ST_LEVEL allows it and SIDSIZE 16 > 8,
+ *   SPLIT 8), so before the STE the driver allocates the 256-STE leaf of
+ *   SID 0x100 and installs its L1STD: CFGI_STE (Leaf=0) + SYNC; the CD
+ *   table stays linear (cd_table_bits 8 <= 10)
+ *     -> CFGI_STE 3, CFGI_CD 2, SYNC 5;
  *   each strict unmap of one 4 KB page: 1 TLBI_NH_VA (granule 4 KB) + SYNC
  *     -> TLBI_NH_VA 40, SYNC 40;
- *   total 2 + 2 + 40 + 44 = 88 commands, 44 syncs, 44 doorbells.
- * Config cache: both CFGIs run before any DMA, so nothing is dropped; the
- * first translation misses the STE and CD (2 config reads), every other
- * translation hits both: lookups 2*616 = 1232, misses 2.
+ *   total 3 + 2 + 40 + 45 = 90 commands, 45 syncs, 45 doorbells.
+ * Config cache: all CFGIs run before any DMA, so nothing is dropped; the
+ * first translation misses the STE (reading the L1STD, then the STE) and
+ * the CD: 3 config reads; every other translation hits both: lookups
+ * 2*616 = 1232, misses 2.
  *
  * TLB (2048 entries, 8 ways: far more than the 6 pages ever live, so no
  * evictions): one 4 KB entry per page and ASID 1. Misses = first touch of
@@ -267,22 +271,22 @@ Test(replay, golden_nvme_small_counters_match_hand_derivation)
 	EXPECT_STAT(d, "smmu0.walk_cache.invalidated", 45);
 	EXPECT_STAT(d, "smmu0.walk_cache_dropped", 45);
 	/* configuration */
-	EXPECT_STAT(d, "smmu0.cfg_reads", 2);
+	EXPECT_STAT(d, "smmu0.cfg_reads", 3);
 	EXPECT_STAT(d, "smmu0.config_cache.lookups", 1232);
 	EXPECT_STAT(d, "smmu0.config_cache.misses", 2);
 	EXPECT_STAT(d, "smmu0.cfg_dropped", 0);
 	/* commands */
-	EXPECT_STAT(d, "smmu0.cmd.CFGI_STE", 2);
+	EXPECT_STAT(d, "smmu0.cmd.CFGI_STE", 3);
 	EXPECT_STAT(d, "smmu0.cmd.CFGI_CD", 2);
 	EXPECT_STAT(d, "smmu0.cmd.TLBI_NH_VA", 40);
 	EXPECT_STAT(d, "smmu0.cmd.TLBI_NH_ASID", 0);
-	EXPECT_STAT(d, "smmu0.cmd.SYNC", 44);
-	EXPECT_STAT(d, "smmu0.commands", 88);
-	EXPECT_STAT(d, "smmu0.syncs", 44);
+	EXPECT_STAT(d, "smmu0.cmd.SYNC", 45);
+	EXPECT_STAT(d, "smmu0.commands", 90);
+	EXPECT_STAT(d, "smmu0.syncs", 45);
 	EXPECT_STAT(d, "smmu0.cmd_illegal", 0);
-	EXPECT_STAT(d, "smmu0.drv.commands", 88);
-	EXPECT_STAT(d, "smmu0.drv.syncs", 44);
-	EXPECT_STAT(d, "smmu0.drv.doorbells", 44);
+	EXPECT_STAT(d, "smmu0.drv.commands", 90);
+	EXPECT_STAT(d, "smmu0.drv.syncs", 45);
+	EXPECT_STAT(d, "smmu0.drv.doorbells", 45);
 	EXPECT_STAT(d, "smmu0.drv.ste_writes", 1);
 	EXPECT_STAT(d, "smmu0.drv.cd_writes", 1);
 	/* faults */
