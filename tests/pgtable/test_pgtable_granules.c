@@ -16,58 +16,12 @@
  * DBM bit 51, Contiguous bit 52 = 0x0010_0000_0000_0000, PXN|UXN bits 53/54
  * = 0x0060_0000_0000_0000.  So R|W page = 0x703, R|W block = 0x701 (+XN).
  */
-#include <criterion/criterion.h>
-#include <string.h>
 
-#include "mem.h"
-#include "pgtable.h"
+#include "pgtable-test.h"
 
-#define LAT_PS 50000ull
-#define NOW_PS 1000ull
-#define PBASE  0x80000000ull
-
-#define SZ_4K   0x1000ull
-#define SZ_16K  0x4000ull
-#define SZ_64K  0x10000ull
-#define SZ_2M   0x200000ull
-#define SZ_32M  0x2000000ull
-#define SZ_512M 0x20000000ull
-#define SZ_1G   0x40000000ull
-#define SZ_4T   0x40000000000ull
 #define XN_BITS 0x0060000000000000ull
 #define CONT    0x0010000000000000ull
 #define RW      (IOM_PTE_R | IOM_PTE_W)
-
-static struct iom_mem *mem;
-static struct iom_palloc *pa_alloc;
-static struct iom_pt_alloc alloc;
-static struct iom_pt *pt;
-static struct iom_err err;
-static int req;
-
-static void init(void)
-{
-	memset(&err, 0, sizeof(err));
-	struct iom_mem_cfg mc = {.addr_bits = 48,
-	                         .dram_latency_ps = LAT_PS,
-	                         .llc_latency_ps = 1000,
-	                         .llc_hit_ratio = 0.0,
-	                         .seed = 1};
-	mem = iom_mem_create(&mc, &err);
-	cr_assert_not_null(mem, "%s", err.msg);
-	req = iom_mem_requester(mem, "smmu0.walk");
-	pa_alloc = iom_palloc_create(mem, PBASE, 16ull << 20, &err);
-	cr_assert_not_null(pa_alloc, "%s", err.msg);
-	iom_palloc_as_pt_alloc(pa_alloc, &alloc);
-	pt = NULL;
-}
-
-static void fini(void)
-{
-	iom_pt_destroy(pt);
-	iom_palloc_destroy(pa_alloc);
-	iom_mem_destroy(mem);
-}
 
 static struct iom_pt_cfg s1cfg(unsigned g, unsigned ia, unsigned oa)
 {
@@ -77,40 +31,7 @@ static struct iom_pt_cfg s1cfg(unsigned g, unsigned ia, unsigned oa)
 	                           .oa_bits = (uint8_t)oa};
 }
 
-static void make(struct iom_pt_cfg c)
-{
-	iom_pt_destroy(pt);
-	pt = iom_pt_create(mem, &c, &alloc, &err);
-	cr_assert_not_null(pt, "%s", err.msg);
-}
-
-static void do_walk(struct iom_pt_walk *w, uint64_t iova)
-{
-	memset(w, 0, sizeof(*w));
-	w->iova = iova;
-	w->table_pa = iom_pt_root(pt);
-	w->level = iom_pt_geom(pt)->start_level;
-	w->now_ps = NOW_PS;
-	w->mem_req = req;
-	cr_assert_eq(iom_pt_walk(mem, iom_pt_config(pt), w, &err), 0, "%s", err.msg);
-}
-
-static void check_step(const struct iom_pt_walk *w, unsigned i, uint64_t pa, unsigned level,
-                       bool is_table)
-{
-	cr_assert_eq(w->steps[i].desc_pa, pa, "step %u read 0x%llx, want 0x%llx", i,
-	             (unsigned long long)w->steps[i].desc_pa, (unsigned long long)pa);
-	cr_assert_eq(w->steps[i].level, level, "step %u level", i);
-	cr_assert_eq(w->steps[i].is_table, is_table, "step %u is_table", i);
-	cr_assert_eq(w->steps[i].done_ps, NOW_PS + (i + 1) * LAT_PS, "step %u done_ps", i);
-}
-
-static void map_ok(uint64_t iova, uint64_t pa, uint64_t size, uint64_t pgsize, uint32_t f)
-{
-	cr_assert_eq(iom_pt_map(pt, iova, pa, size, pgsize, f, &err), 0, "%s", err.msg);
-}
-
-TestSuite(pgtable_granule, .init = init, .fini = fini);
+TestSuite(pgtable_granule, .init = pt_fixture_init, .fini = pt_fixture_fini);
 
 /* levels = ceil((IA - g) / s), start = 4 - levels, top index bits = IA - shift(start),
  * with shift(L) = g + s * (3 - L). */

@@ -16,15 +16,9 @@
  * 0x300 | AF 0x400; high: DBM bit 51 + PXN|UXN = 0x0068_0000_0000_0000.
  *   writable-clean, AF = 1: 0x7c3;  writable-dirty: 0x743;  clean, AF = 0: 0x3c3.
  */
-#include <criterion/criterion.h>
-#include <string.h>
 
-#include "mem.h"
-#include "pgtable.h"
+#include "pgtable-test.h"
 
-#define LAT_PS 50000ull
-#define NOW_PS 1000ull
-#define PBASE  0x80000000ull
 #define IOVA   0x123456789000ull
 #define PA     0x123456000ull
 #define LEAF   (PBASE + 0x3000 + 8 * 0x189)
@@ -32,41 +26,14 @@
 #define URW    (IOM_PTE_R | IOM_PTE_W | IOM_PTE_USER)
 #define CLEAN  (IOM_PTE_DBM | IOM_PTE_CLEAN)
 
-static struct iom_mem *mem;
-static struct iom_palloc *pa_alloc;
-static struct iom_pt_alloc alloc;
-static struct iom_pt *pt;
-static struct iom_err err;
-static int req;
-
 static void init(void)
 {
-	memset(&err, 0, sizeof(err));
-	struct iom_mem_cfg mc = {.addr_bits = 48,
-	                         .dram_latency_ps = LAT_PS,
-	                         .llc_latency_ps = 1000,
-	                         .llc_hit_ratio = 0.0,
-	                         .seed = 1};
-	mem = iom_mem_create(&mc, &err);
-	cr_assert_not_null(mem, "%s", err.msg);
-	req = iom_mem_requester(mem, "smmu0.walk");
-	pa_alloc = iom_palloc_create(mem, PBASE, 16ull << 20, &err);
-	cr_assert_not_null(pa_alloc, "%s", err.msg);
-	iom_palloc_as_pt_alloc(pa_alloc, &alloc);
-	struct iom_pt_cfg c = {
-	    .fmt = IOM_PT_VMSA64_S1, .granule_shift = 12, .ia_bits = 48, .oa_bits = 48};
-	pt = iom_pt_create(mem, &c, &alloc, &err);
-	cr_assert_not_null(pt, "%s", err.msg);
+	pt_fixture_init();
+	make((struct iom_pt_cfg){
+	    .fmt = IOM_PT_VMSA64_S1, .granule_shift = 12, .ia_bits = 48, .oa_bits = 48});
 }
 
-static void fini(void)
-{
-	iom_pt_destroy(pt);
-	iom_palloc_destroy(pa_alloc);
-	iom_mem_destroy(mem);
-}
-
-static void map_ok(uint64_t iova, uint64_t pa, uint32_t f)
+static void map_page(uint64_t iova, uint64_t pa, uint32_t f)
 {
 	cr_assert_eq(iom_pt_map(pt, iova, pa, 0x1000, 0x1000, f, &err), 0, "%s", err.msg);
 }
@@ -92,11 +59,11 @@ static const struct iom_mem_req_stats *mst(void)
 	return iom_mem_req_stats(mem, req);
 }
 
-TestSuite(pgtable_httu, .init = init, .fini = fini);
+TestSuite(pgtable_httu, .init = init, .fini = pt_fixture_fini);
 
 Test(pgtable_httu, ha_sets_the_access_flag_once)
 {
-	map_ok(IOVA, PA, URW | IOM_PTE_NOAF); /* 0x0060..._6343: AP[2] = 0, AF = 0 */
+	map_page(IOVA, PA, URW | IOM_PTE_NOAF); /* 0x0060..._6343: AP[2] = 0, AF = 0 */
 	cr_assert_eq(iom_mem_rd64(mem, LEAF), 0x0060000123456343ull);
 	struct iom_pt_walk w;
 	walk(&w, IOVA, true, false, false, false);
@@ -123,7 +90,7 @@ Test(pgtable_httu, ha_sets_the_access_flag_once)
 
 Test(pgtable_httu, without_ha_the_access_flag_stays_clear)
 {
-	map_ok(IOVA, PA, URW | IOM_PTE_NOAF);
+	map_page(IOVA, PA, URW | IOM_PTE_NOAF);
 	struct iom_pt_walk w;
 	walk(&w, IOVA, false, true, true, false);
 	cr_assert_eq(w.af, 0);
@@ -134,7 +101,7 @@ Test(pgtable_httu, without_ha_the_access_flag_stays_clear)
 
 Test(pgtable_httu, hd_dirties_a_writable_clean_page_once_under_repeated_writes)
 {
-	map_ok(IOVA, PA, URW | CLEAN);
+	map_page(IOVA, PA, URW | CLEAN);
 	cr_assert_eq(iom_mem_rd64(mem, LEAF), HI | PA | 0x7c3);
 	struct iom_pt_walk w;
 	/* A read does not dirty; the page reads as read-only with DBM. */
@@ -163,7 +130,7 @@ Test(pgtable_httu, hd_dirties_a_writable_clean_page_once_under_repeated_writes)
 
 Test(pgtable_httu, one_rmw_sets_af_and_dirty_together)
 {
-	map_ok(IOVA, PA, URW | CLEAN | IOM_PTE_NOAF);
+	map_page(IOVA, PA, URW | CLEAN | IOM_PTE_NOAF);
 	cr_assert_eq(iom_mem_rd64(mem, LEAF), HI | PA | 0x3c3);
 	struct iom_pt_walk w;
 	walk(&w, IOVA, true, true, true, false);
@@ -173,7 +140,7 @@ Test(pgtable_httu, one_rmw_sets_af_and_dirty_together)
 	cr_assert_eq(iom_mem_rd64(mem, LEAF), HI | PA | 0x743);
 	cr_assert_eq(mst()->writes, 1);
 	/* Without HA the access-flag fault comes first: no dirty update either. */
-	map_ok(IOVA + 0x1000, PA + 0x1000, URW | CLEAN | IOM_PTE_NOAF);
+	map_page(IOVA + 0x1000, PA + 0x1000, URW | CLEAN | IOM_PTE_NOAF);
 	walk(&w, IOVA + 0x1000, false, true, true, false);
 	cr_assert_eq(w.rmws, 0);
 	cr_assert_eq(w.af, 0);
@@ -184,18 +151,18 @@ Test(pgtable_httu, no_dirty_update_where_the_write_is_not_permitted)
 {
 	struct iom_pt_walk w;
 	/* DBM = 0 and AP[2] = 1: truly read-only. */
-	map_ok(IOVA, PA, IOM_PTE_R | IOM_PTE_USER);
+	map_page(IOVA, PA, IOM_PTE_R | IOM_PTE_USER);
 	walk(&w, IOVA, true, true, true, false);
 	cr_assert_eq(w.rmws, 0);
 	/* AP[1] = 0: no unprivileged access, so an unprivileged write is not
 	 * dirtied; a privileged one is. */
-	map_ok(IOVA + 0x1000, PA + 0x1000, IOM_PTE_R | IOM_PTE_W | CLEAN);
+	map_page(IOVA + 0x1000, PA + 0x1000, IOM_PTE_R | IOM_PTE_W | CLEAN);
 	walk(&w, IOVA + 0x1000, true, true, true, false);
 	cr_assert_eq(w.rmws, 0);
 	walk(&w, IOVA + 0x1000, true, true, true, true);
 	cr_assert_eq(w.dirty_updates, 1);
 	/* APTable[1] (bit 62) on the L0 entry: no write below it. */
-	map_ok(IOVA + 0x2000, PA + 0x2000, URW | CLEAN);
+	map_page(IOVA + 0x2000, PA + 0x2000, URW | CLEAN);
 	uint64_t l0 = PBASE + 8 * 0x24;
 	iom_mem_wr64(mem, l0, iom_mem_rd64(mem, l0) | (1ull << 62));
 	walk(&w, IOVA + 0x2000, true, true, true, true);

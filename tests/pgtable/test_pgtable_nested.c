@@ -17,15 +17,9 @@
  * 0xb3, L3 = 0x189 (worked in test_pgtable_vmsa.c).  Its leaf maps to IPA
  * 0x2000_5000, which stage 2 maps to PA 0xa000_7000.
  */
-#include <criterion/criterion.h>
-#include <string.h>
 
-#include "mem.h"
-#include "pgtable.h"
+#include "pgtable-test.h"
 
-#define LAT_PS  50000ull
-#define NOW_PS  1000ull
-#define PBASE   0x80000000ull
 #define XN_BITS 0x0060000000000000ull
 #define RW      (IOM_PTE_R | IOM_PTE_W)
 
@@ -39,38 +33,13 @@
 #define S1_D2   0x2598ull /* 0x2000 + 8 * 0xb3 */
 #define S1_D3   0x3c48ull /* 0x3000 + 8 * 0x189 */
 
-static struct iom_mem *mem;
-static struct iom_palloc *pa_alloc;
-static struct iom_pt_alloc alloc;
-static struct iom_pt *s2;
-static struct iom_pt_cfg s1c;
-static struct iom_err err;
-static int req;
+static struct iom_pt_cfg s1c; /* the stage-1 format of the nested walks */
 
 static void init(void)
 {
-	memset(&err, 0, sizeof(err));
-	struct iom_mem_cfg mc = {.addr_bits = 48,
-	                         .dram_latency_ps = LAT_PS,
-	                         .llc_latency_ps = 1000,
-	                         .llc_hit_ratio = 0.0,
-	                         .seed = 1};
-	mem = iom_mem_create(&mc, &err);
-	cr_assert_not_null(mem, "%s", err.msg);
-	req = iom_mem_requester(mem, "smmu0.walk");
-	pa_alloc = iom_palloc_create(mem, PBASE, 16ull << 20, &err);
-	cr_assert_not_null(pa_alloc, "%s", err.msg);
-	iom_palloc_as_pt_alloc(pa_alloc, &alloc);
-	s2 = NULL;
+	pt_fixture_init(); /* `pt` is the stage-2 table */
 	s1c = (struct iom_pt_cfg){
 	    .fmt = IOM_PT_VMSA64_S1, .granule_shift = 12, .ia_bits = 48, .oa_bits = 48};
-}
-
-static void fini(void)
-{
-	iom_pt_destroy(s2);
-	iom_palloc_destroy(pa_alloc);
-	iom_mem_destroy(mem);
 }
 
 static void s2_make(unsigned sl0, unsigned ia)
@@ -80,13 +49,13 @@ static void s2_make(unsigned sl0, unsigned ia)
 	                       .ia_bits = (uint8_t)ia,
 	                       .oa_bits = 48,
 	                       .sl0 = (uint8_t)sl0};
-	s2 = iom_pt_create(mem, &c, &alloc, &err);
-	cr_assert_not_null(s2, "%s", err.msg);
+	pt = iom_pt_create(mem, &c, &alloc, &err);
+	cr_assert_not_null(pt, "%s", err.msg);
 }
 
 static void s2_map(uint64_t ipa, uint64_t pa, uint64_t size, uint64_t pgsize, uint32_t f)
 {
-	cr_assert_eq(iom_pt_map(s2, ipa, pa, size, pgsize, f, &err), 0, "%s", err.msg);
+	cr_assert_eq(iom_pt_map(pt, ipa, pa, size, pgsize, f, &err), 0, "%s", err.msg);
 }
 
 /* The four stage-1 tables of IOVA, by hand: table descriptors hold IPAs. */
@@ -116,14 +85,14 @@ static void nested(struct iom_pt_nested_walk *nw, uint64_t iova)
 	nw->iova = iova;
 	nw->s1_table = S1_IPA;
 	nw->s1_level = 0;
-	nw->s2_table = iom_pt_root(s2);
-	nw->s2_level = iom_pt_geom(s2)->start_level;
+	nw->s2_table = iom_pt_root(pt);
+	nw->s2_level = iom_pt_geom(pt)->start_level;
 	nw->now_ps = NOW_PS;
 	nw->mem_req = req;
-	cr_assert_eq(iom_pt_walk_nested(mem, &s1c, iom_pt_config(s2), nw, &err), 0, "%s", err.msg);
+	cr_assert_eq(iom_pt_walk_nested(mem, &s1c, iom_pt_config(pt), nw, &err), 0, "%s", err.msg);
 }
 
-TestSuite(pgtable_nested, .init = init, .fini = fini);
+TestSuite(pgtable_nested, .init = init, .fini = pt_fixture_fini);
 
 Test(pgtable_nested, uncached_4_over_4_walk_costs_24_reads)
 {
@@ -175,11 +144,11 @@ Test(pgtable_nested, three_over_two_with_stage2_blocks_costs_11_reads)
 	nw.iova = 0x1234567000ull + 0x42;
 	nw.s1_table = S1_IPA;
 	nw.s1_level = 1;
-	nw.s2_table = iom_pt_root(s2);
+	nw.s2_table = iom_pt_root(pt);
 	nw.s2_level = 1;
 	nw.now_ps = NOW_PS;
 	nw.mem_req = req;
-	cr_assert_eq(iom_pt_walk_nested(mem, &s1c, iom_pt_config(s2), &nw, &err), 0, "%s", err.msg);
+	cr_assert_eq(iom_pt_walk_nested(mem, &s1c, iom_pt_config(pt), &nw, &err), 0, "%s", err.msg);
 	cr_assert_eq(nw.status, IOM_PT_OK);
 	cr_assert_eq(nw.reads, 11);
 	cr_assert_eq(nw.s1.steps[2].desc_pa, S1_PA + 0x2000 + 8 * 0x167);
@@ -193,7 +162,7 @@ Test(pgtable_nested, stage2_fault_on_a_stage1_table_address)
 	uint64_t un;
 	/* Stage 2 loses the page of the stage-1 L2 table (IPA 0x1000_2000): the
 	 * third stage-2 walk reads 4 descriptors and faults at its L3. */
-	cr_assert_eq(iom_pt_unmap(s2, S1_IPA + 0x2000, 0x1000, &un, &err), 0, "%s", err.msg);
+	cr_assert_eq(iom_pt_unmap(pt, S1_IPA + 0x2000, 0x1000, &un, &err), 0, "%s", err.msg);
 	struct iom_pt_nested_walk nw;
 	nested(&nw, IOVA);
 	cr_assert_eq(nw.status, IOM_PT_FAULT_TRANSLATION);
@@ -218,7 +187,7 @@ Test(pgtable_nested, stage2_access_flag_on_a_table_page)
 {
 	setup_4x4();
 	uint64_t un;
-	cr_assert_eq(iom_pt_unmap(s2, S1_IPA + 0x1000, 0x1000, &un, &err), 0, "%s", err.msg);
+	cr_assert_eq(iom_pt_unmap(pt, S1_IPA + 0x1000, 0x1000, &un, &err), 0, "%s", err.msg);
 	s2_map(S1_IPA + 0x1000, S1_PA + 0x1000, 0x1000, 0x1000, RW | IOM_PTE_NOAF);
 	struct iom_pt_nested_walk nw;
 	nested(&nw, IOVA);
@@ -229,12 +198,12 @@ Test(pgtable_nested, stage2_access_flag_on_a_table_page)
 	memset(&nw, 0, sizeof(nw));
 	nw.iova = IOVA;
 	nw.s1_table = S1_IPA;
-	nw.s2_table = iom_pt_root(s2);
+	nw.s2_table = iom_pt_root(pt);
 	nw.now_ps = NOW_PS;
 	nw.mem_req = req;
 	nw.s2_ha = 1;
 	uint64_t w0 = iom_mem_req_stats(mem, req)->writes;
-	cr_assert_eq(iom_pt_walk_nested(mem, &s1c, iom_pt_config(s2), &nw, &err), 0, "%s", err.msg);
+	cr_assert_eq(iom_pt_walk_nested(mem, &s1c, iom_pt_config(pt), &nw, &err), 0, "%s", err.msg);
 	cr_assert_eq(nw.status, IOM_PT_OK);
 	cr_assert_eq(nw.reads, 24);
 	cr_assert_eq(iom_mem_req_stats(mem, req)->writes, w0 + 1);
@@ -251,11 +220,11 @@ Test(pgtable_nested, stage1_httu_updates_the_descriptor_pa)
 	memset(&nw, 0, sizeof(nw));
 	nw.iova = IOVA;
 	nw.s1_table = S1_IPA;
-	nw.s2_table = iom_pt_root(s2);
+	nw.s2_table = iom_pt_root(pt);
 	nw.now_ps = NOW_PS;
 	nw.mem_req = req;
 	nw.s1_ha = 1;
-	cr_assert_eq(iom_pt_walk_nested(mem, &s1c, iom_pt_config(s2), &nw, &err), 0, "%s", err.msg);
+	cr_assert_eq(iom_pt_walk_nested(mem, &s1c, iom_pt_config(pt), &nw, &err), 0, "%s", err.msg);
 	cr_assert_eq(nw.status, IOM_PT_OK);
 	cr_assert_eq(nw.s1.af_updates, 1);
 	cr_assert_eq(nw.s1.rmws, 1);

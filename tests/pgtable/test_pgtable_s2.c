@@ -15,49 +15,11 @@
  * XN = 0b10 (no execution) = 0x0040_0000_0000_0000.  So an R|W page is 0x7ff,
  * an R page 0x77f, a W page 0x7bf, an R|W block 0x7fd.
  */
-#include <criterion/criterion.h>
-#include <string.h>
+#include "pgtable-test.h"
 
-#include "mem.h"
-#include "pgtable.h"
-
-#define LAT_PS 50000ull
-#define NOW_PS 1000ull
-#define PBASE  0x80000000ull
 #define XN2    0x0040000000000000ull /* XN = 0b10 */
 #define XN1    0x0020000000000000ull /* XN = 0b01 */
 #define RW     (IOM_PTE_R | IOM_PTE_W)
-
-static struct iom_mem *mem;
-static struct iom_palloc *pa_alloc;
-static struct iom_pt_alloc alloc;
-static struct iom_pt *pt;
-static struct iom_err err;
-static int req;
-
-static void init(void)
-{
-	memset(&err, 0, sizeof(err));
-	struct iom_mem_cfg mc = {.addr_bits = 48,
-	                         .dram_latency_ps = LAT_PS,
-	                         .llc_latency_ps = 1000,
-	                         .llc_hit_ratio = 0.0,
-	                         .seed = 1};
-	mem = iom_mem_create(&mc, &err);
-	cr_assert_not_null(mem, "%s", err.msg);
-	req = iom_mem_requester(mem, "smmu0.walk");
-	pa_alloc = iom_palloc_create(mem, PBASE, 16ull << 20, &err);
-	cr_assert_not_null(pa_alloc, "%s", err.msg);
-	iom_palloc_as_pt_alloc(pa_alloc, &alloc);
-	pt = NULL;
-}
-
-static void fini(void)
-{
-	iom_pt_destroy(pt);
-	iom_palloc_destroy(pa_alloc);
-	iom_mem_destroy(mem);
-}
 
 static struct iom_pt_cfg s2cfg(unsigned g, unsigned sl0, unsigned ia, unsigned oa)
 {
@@ -68,40 +30,7 @@ static struct iom_pt_cfg s2cfg(unsigned g, unsigned sl0, unsigned ia, unsigned o
 	                           .sl0 = (uint8_t)sl0};
 }
 
-static void make(struct iom_pt_cfg c)
-{
-	iom_pt_destroy(pt);
-	pt = iom_pt_create(mem, &c, &alloc, &err);
-	cr_assert_not_null(pt, "%s", err.msg);
-}
-
-static void do_walk(struct iom_pt_walk *w, uint64_t ipa)
-{
-	memset(w, 0, sizeof(*w));
-	w->iova = ipa;
-	w->table_pa = iom_pt_root(pt);
-	w->level = iom_pt_geom(pt)->start_level;
-	w->now_ps = NOW_PS;
-	w->mem_req = req;
-	cr_assert_eq(iom_pt_walk(mem, iom_pt_config(pt), w, &err), 0, "%s", err.msg);
-}
-
-static void check_step(const struct iom_pt_walk *w, unsigned i, uint64_t pa, unsigned level,
-                       bool is_table)
-{
-	cr_assert_eq(w->steps[i].desc_pa, pa, "step %u read 0x%llx, want 0x%llx", i,
-	             (unsigned long long)w->steps[i].desc_pa, (unsigned long long)pa);
-	cr_assert_eq(w->steps[i].level, level, "step %u level", i);
-	cr_assert_eq(w->steps[i].is_table, is_table, "step %u is_table", i);
-	cr_assert_eq(w->steps[i].done_ps, NOW_PS + (i + 1) * LAT_PS, "step %u done_ps", i);
-}
-
-static void map_ok(uint64_t ipa, uint64_t pa, uint64_t size, uint64_t pgsize, uint32_t f)
-{
-	cr_assert_eq(iom_pt_map(pt, ipa, pa, size, pgsize, f, &err), 0, "%s", err.msg);
-}
-
-TestSuite(pgtable_s2, .init = init, .fini = fini);
+TestSuite(pgtable_s2, .init = pt_fixture_init, .fini = pt_fixture_fini);
 
 /* Start level: 4 KB 2 - SL0; 16/64 KB 3 - SL0.  top = IA - shift(start) with
  * shift(L) = g + s(3 - L); concat = 2^(top - s) when top > s.  Legal IA range
