@@ -14,7 +14,7 @@
 #   bench/studies/run.sh                  # all the studies
 #   bench/studies/run.sh tlb-size         # some of them: tlb-size walk-cache-workloads
 #                                         #   page-size unmap-cost smmu-granule smmu-inval
-#                                         #   smmu-nested
+#                                         #   smmu-nested vtd-psc vtd-stage vtd-levels vtd-psi
 #   bench/studies/run.sh --traces         # only generate the traces
 #
 # Environment: IOMMUSIM (default build-release/tools/iommusim), JOBS (worker
@@ -271,9 +271,75 @@ study_smmu_nested() {
 	publish smmu-nested reads-per-walk miss-latency
 }
 
+# VT-d studies (docs/studies.md, "VT-d"): paging-structure caches, stage,
+# levels, PSI vs DSI; on traces/examples/vtd-default.yaml / vtd-scalable.yaml.
+VXLAT='R|xlate_ns|dmar0.hit_latency_ps.sum+dmar0.miss_latency_ps.sum|dmar0.hit_latency_ps.count+dmar0.miss_latency_ps.count|0.001|ns|mean translation latency (IOTLB hits and misses)'
+VWALK='R|reads_per_walk|dmar0.walk_reads|dmar0.walks|1|reads|paging-entry reads per page walk'
+VMISS='R|miss_ns|dmar0.miss_latency_ps.mean|1|0.001|ns|mean IOTLB-miss translation latency'
+
+study_vtd_psc() {
+	sweep vtd-psc
+	d=$W/sweep-vtd-psc
+	derive "$d" "$VXLAT" "$VWALK" "$VMISS" \
+		'R|reads_per_xlate|dmar0.walk_reads|dmar0.translations|1|reads|paging-entry reads per translation' \
+		'J|psc|vtd.pml4e_cache.entries+vtd.pdpte_cache.entries+vtd.pde_cache.entries|/|-|entries|PML4E / PDPTE / PDE cache entries'
+	plot "$d" reads-per-walk --x psc --y reads_per_walk --series workload \
+		--title "VT-d paging-entry reads per walk against paging-structure caches (ROI)"
+	plot "$d" reads-per-xlate --x psc --y reads_per_xlate --series workload --logy \
+		--title "VT-d paging-entry reads per translation against paging-structure caches (ROI)"
+	publish vtd-psc reads-per-walk reads-per-xlate
+}
+
+study_vtd_stage() {
+	sweep vtd-stage
+	d=$W/sweep-vtd-stage
+	derive "$d" "$VXLAT" "$VWALK" "$VMISS" \
+		'M|iotlb|vtd.iotlb.entries|0=off (every translation walks),512=512 entries|-||IOTLB' \
+		'M|stage|vtd.driver.stage|second=second level,first=first level|-||paging-domain tables (nested: first over second level)'
+	plot "$d" reads-per-walk --heatmap --x stage --y workload --z reads_per_walk \
+		--series iotlb \
+		--title "VT-d reads per walk: second level vs first level vs nested, by IOTLB (ROI)"
+	plot "$d" miss-latency --heatmap --x stage --y workload --z miss_ns \
+		--series iotlb \
+		--title "VT-d mean IOTLB-miss latency (ns): second vs first level vs nested, by IOTLB (ROI)"
+	publish vtd-stage reads-per-walk miss-latency
+}
+
+study_vtd_levels() {
+	sweep vtd-levels
+	d=$W/sweep-vtd-levels
+	derive "$d" "$VXLAT" "$VWALK" "$VMISS" \
+		'M|depth|vtd.driver.levels|4=4-level,5=5-level|-||table levels' \
+		'M|pscs|vtd.pde_cache.entries|64=PSCs on,0=PSCs off|-||paging-structure caches' \
+		'J|config|depth+pscs| / |-||first-level table levels / paging-structure caches'
+	plot "$d" reads-per-walk --heatmap --x config --y workload --z reads_per_walk \
+		--title "VT-d reads per walk: 4-level vs 5-level tables (ROI)"
+	plot "$d" miss-latency --heatmap --x config --y workload --z miss_ns \
+		--title "VT-d mean IOTLB-miss latency (ns): 4-level vs 5-level tables (ROI)"
+	publish vtd-levels reads-per-walk miss-latency
+}
+
+study_vtd_psi() {
+	sweep vtd-psi
+	d=$W/sweep-vtd-psi
+	derive "$d" \
+		'R|pages_per_unmap|host.unmap_bytes|host.unmaps|0.000244140625|pages|4 KB pages per unmap' \
+		'R|walks_per_page|dmar0.walks|host.unmap_bytes|4096|walks|page walks (IOTLB misses) per 4 KB page mapped' \
+		'R|dropped_per_unmap|dmar0.tlbi_dropped|host.unmaps|1|entries|IOTLB entries invalidated per unmap' \
+		'R|unmap_ns|host.unmap_latency.mean|1|0.001|ns|mean unmap latency' \
+		'R|dma_ns|dev.01:00.0.dma_latency_ps.mean|1|0.001|ns|mean DMA latency' \
+		'M|inval|vtd.driver.psi_max_am|63=PSI always,4=DSI above 16 pages,2=DSI above 4 pages,0=DSI above 1 page|-||invalidation of an unmap'
+	plot "$d" walks-per-page --x pages_per_unmap --y walks_per_page --series inval --logx \
+		--title "VT-d page walks per mapped page against pages per unmap: PSI vs DSI (ROI)"
+	plot "$d" dma-latency --x pages_per_unmap --y dma_ns --series inval --logx --logy \
+		--title "Mean DMA latency against pages per unmap: PSI vs DSI on VT-d (ROI)"
+	publish vtd-psi walks-per-page dma-latency
+}
+
 # ---------------------------------------------------------------------------
 
 ALL="tlb-size walk-cache-workloads page-size unmap-cost smmu-granule smmu-inval smmu-nested"
+ALL="$ALL vtd-psc vtd-stage vtd-levels vtd-psi"
 if [ "${1:-}" = --traces ]; then
 	gen_traces
 	exit 0
@@ -296,5 +362,9 @@ for s in "$@"; do
 	smmu-granule) study_smmu_granule ;;
 	smmu-inval) study_smmu_inval ;;
 	smmu-nested) study_smmu_nested ;;
+	vtd-psc) study_vtd_psc ;;
+	vtd-stage) study_vtd_stage ;;
+	vtd-levels) study_vtd_levels ;;
+	vtd-psi) study_vtd_psi ;;
 	esac
 done
