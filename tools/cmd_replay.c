@@ -4,6 +4,10 @@
 
 #include "config.h"
 #include "replay.h"
+#include "rtl.h"
+#ifdef IOM_HAVE_SYSTEMC
+#include "iom_sc.h"
+#endif
 
 #include <jansson.h>
 #include <stdio.h>
@@ -24,6 +28,11 @@ static const char replay_help[] =
 	"  --json FILE        write the full result (resolved config, every statistic) as JSON\n"
 	"  --skip-bad         count and skip malformed trace records instead of stopping\n"
 	"  --max-records N    stop after N records\n"
+	"  --engine E         native (default) or systemc: the same replay inside the SystemC\n"
+	"                     kernel (identical results; docs/systemc.md)\n"
+	"  --tlb-impl I       native (default), rtl: the SMMU TLB is the Verilated RTL IOTLB\n"
+	"                     (identical results), or lockstep: the C TLB checked against the\n"
+	"                     RTL on every operation, exit 5 on a mismatch (docs/rtl.md)\n"
 	"  --progress / --no-progress\n"
 	"                     progress line on stderr (default: on when stderr is a terminal)\n"
 	"  --quiet            no summary on stdout\n"
@@ -105,7 +114,8 @@ int cli_replay(int argc, char **argv)
 	struct cli_cfg_opts co = {0};
 	struct iom_replay_opts ro = {.warn = stderr, .progress = isatty(2)};
 	const char *json_path = NULL;
-	bool quiet = false;
+	const char *tlb_impl = "native";
+	bool quiet = false, systemc = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int c = cli_cfg_option(&co, argc, argv, &i, "replay");
@@ -121,6 +131,17 @@ int cli_replay(int argc, char **argv)
 		} else if (!strcmp(a, "--max-records") && i + 1 < argc) {
 			if (!cli_parse_u64(argv[++i], &ro.max_records))
 				return cli_usage_error("replay", "bad --max-records '%s'", argv[i]);
+		} else if (!strcmp(a, "--engine") && i + 1 < argc) {
+			const char *e = argv[++i];
+			if (strcmp(e, "native") && strcmp(e, "systemc"))
+				return cli_usage_error("replay", "bad --engine '%s' (native or systemc)", e);
+			systemc = !strcmp(e, "systemc");
+		} else if (!strcmp(a, "--tlb-impl") && i + 1 < argc) {
+			tlb_impl = argv[++i];
+			if (strcmp(tlb_impl, "native") && strcmp(tlb_impl, "rtl") &&
+			    strcmp(tlb_impl, "lockstep"))
+				return cli_usage_error("replay", "bad --tlb-impl '%s' (native, rtl or lockstep)",
+						       tlb_impl);
 		} else if (!strcmp(a, "--skip-bad")) {
 			ro.skip_bad = true;
 		} else if (!strcmp(a, "--progress")) {
@@ -141,18 +162,61 @@ int cli_replay(int argc, char **argv)
 		return cli_usage_error("replay", "%s", "no trace given");
 
 	struct iom_err err = {0};
-	struct iom_config *cfg = cli_cfg_load(&co, &err);
-	if (!cfg)
+#ifndef IOM_HAVE_SYSTEMC
+	if (systemc) {
+		iom_err_set(&err, IOM_ENOTSUP, "replay --engine systemc: this build has no SystemC engine "
+						"(configure with -DIOM_WITH_SYSTEMC=ON)");
 		return cli_fail(&err);
+	}
+#endif
+	/* --tlb-impl: installed before the system is built, so its SMMU gets it. */
+	struct iom_rtl_session *rtl = NULL;
+	if (strcmp(tlb_impl, "native") && !(rtl = iom_rtl_session_begin(tlb_impl, NULL, &err)))
+		return cli_fail(&err);
+	struct iom_config *cfg = cli_cfg_load(&co, &err);
+	if (!cfg) {
+		iom_rtl_session_end(rtl);
+		return cli_fail(&err);
+	}
 	struct iom_system *sys = iom_system_build(cfg, &err);
+	if (sys && rtl && !iom_rtl_session_tlbs(rtl)) {
+		iom_err_set(&err, IOM_ENOTSUP,
+			    "--tlb-impl %s: this system has no SMMUv3 TLB to replace (the RTL IOTLB "
+			    "stands in for smmu.tlb only)", tlb_impl);
+		iom_system_destroy(sys);
+		sys = NULL;
+	}
 	if (!sys) {
+		iom_rtl_session_end(rtl);
 		iom_config_destroy(cfg);
 		return cli_fail(&err);
 	}
 	struct iom_replay_result res;
-	int r = iom_replay_run(sys, &ro, &res, &err);
-	if (!r && !quiet)
-		iom_replay_print_summary(sys, &res, ro.trace_path, stdout);
+	int r;
+#ifdef IOM_HAVE_SYSTEMC
+	if (systemc) {
+		r = iom_sc_replay_run(sys, &ro, &res, &err);
+		struct iom_sc_info sc;
+		iom_sc_query(&sc);
+		iom_sc_finish();
+		if (!r && !quiet) {
+			iom_replay_print_summary(sys, &res, ro.trace_path, stdout);
+			printf("engine       systemc: SystemC time %llu ps, %llu waits, %llu delta cycles\n",
+			       (unsigned long long)sc.time_ps, (unsigned long long)sc.waits,
+			       (unsigned long long)sc.delta_cycles);
+		}
+	} else
+#endif
+	{
+		r = iom_replay_run(sys, &ro, &res, &err);
+		if (!r && !quiet)
+			iom_replay_print_summary(sys, &res, ro.trace_path, stdout);
+	}
+	bool diverged = false; /* --tlb-impl lockstep found a mismatch */
+	if (!r && rtl && iom_rtl_session_check(rtl, stderr, &err)) {
+		r = -err.code;
+		diverged = true;
+	}
 	if (!r && json_path) {
 		json_t *doc = iom_replay_result_json(sys, cfg, &res, ro.trace_path);
 		r = doc ? replay_write_json(json_path, doc, &err)
@@ -160,6 +224,11 @@ int cli_replay(int argc, char **argv)
 		json_decref(doc);
 	}
 	iom_system_destroy(sys);
+	iom_rtl_session_end(rtl);
 	iom_config_destroy(cfg);
+	if (diverged) {
+		fprintf(stderr, "iommusim: error: %s\n", err.msg);
+		return CLI_EXIT_INTERNAL;
+	}
 	return r ? cli_fail(&err) : 0;
 }

@@ -15,6 +15,9 @@
 #   bench/studies/run.sh tlb-size         # some of them: tlb-size walk-cache-workloads
 #                                         #   page-size unmap-cost smmu-granule smmu-inval
 #                                         #   smmu-nested vtd-psc vtd-stage vtd-levels vtd-psi
+#                                         #   pcie-p2p pcie-groups
+#                                         #   ats-atc-size ats-onoff ats-inval
+#                                         #   sva-fault-latency sva-prq-size
 #   bench/studies/run.sh --traces         # only generate the traces
 #
 # Environment: IOMMUSIM (default build-release/tools/iommusim), JOBS (worker
@@ -113,12 +116,13 @@ derive() {
 		cols="$cols,
     {\"name\": \"$name\", \"kind\": \"$kind\", \"unit\": \"$unit\", \"desc\": \"$desc\"}"
 	done
-	DERIVE="$specs" awk -v wl="$W/workloads.csv" -f "$HERE/derive.awk" \
+	# DERIVE_WL, DERIVE_WL_COLUMNS: another workloads file and its columns
+	DERIVE="$specs" awk -v wl="${DERIVE_WL:-$W/workloads.csv}" -f "$HERE/derive.awk" \
 		"$d/results.csv" >"$d/derived.csv.tmp"
 	mv "$d/derived.csv.tmp" "$d/derived.csv"
 	{
 		sed '$d' "$d/results.columns.json" | sed '$d' | sed '$d'
-		printf '    },\n%s%s\n  ]\n}\n' "$WL_COLUMNS" "$cols"
+		printf '    },\n%s%s\n  ]\n}\n' "${DERIVE_WL_COLUMNS:-$WL_COLUMNS}" "$cols"
 	} >"$d/derived.columns.json"
 }
 
@@ -336,10 +340,170 @@ study_vtd_psi() {
 	publish vtd-psi walks-per-page dma-latency
 }
 
+# PCIe fabric studies (docs/studies.md, "PCIe fabric"): peer-to-peer direct vs
+# through the root complex (pcie-p2p-*.yaml on pcie-p2p-system.yaml, traces from
+# pcie-p2p-traces.sh), and IOMMU group counts against ACS (pcie-groups.sh).
+P2P_COLUMNS='    {"name": "workload", "kind": "meta", "unit": "", "desc": "trace (bench/studies/pcie-p2p-traces.sh)"},
+    {"name": "dir", "kind": "meta", "unit": "", "desc": "w: A writes B'"'"'s BAR, r: A reads it"},
+    {"name": "size", "kind": "axis", "unit": "bytes", "desc": "bytes per DMA"},
+    {"name": "dmas", "kind": "meta", "unit": "DMAs", "desc": "DMAs in the trace"}'
+
+study_pcie_p2p() {
+	"$HERE/pcie-p2p-traces.sh" "$W"
+	DERIVE_WL=$W/pcie-p2p-workloads.csv
+	DERIVE_WL_COLUMNS=$P2P_COLUMNS
+	path='M|path|pcie.enable_acs|false=direct (ACS off),true=via the root complex (ACS on)|-||peer-to-peer path'
+	op='M|op|dir|w=write,r=read|-||DMA direction'
+	config='J|config|op+path| |-||direction and path'
+	sweep pcie-p2p-throughput
+	d=$W/sweep-pcie-p2p-throughput
+	derive "$d" "$path" "$op" "$config" \
+		'R|gbps|replay.dma_bytes|replay.sim_end_ps|8000|Gb/s|DMA throughput (closed loop, 64 DMAs in flight)'
+	plot "$d" by-size --x size --y gbps --series config --logx \
+		--title "Peer-to-peer throughput against DMA size: through the switch vs the root complex"
+	sweep pcie-p2p-latency
+	d=$W/sweep-pcie-p2p-latency
+	derive "$d" "$path" "$op" "$config" \
+		'R|lat_ns|dev.03:00.0.dma_latency_ps.mean|1|0.001|ns|mean DMA latency, idle fabric'
+	plot "$d" by-size --x size --y lat_ns --series config --logx --logy \
+		--title "Peer-to-peer DMA latency against DMA size: through the switch vs the root complex"
+	unset DERIVE_WL DERIVE_WL_COLUMNS
+	publish pcie-p2p-throughput by-size
+	publish pcie-p2p-latency by-size
+}
+
+study_pcie_groups() {
+	"$HERE/pcie-groups.sh" "$B" "$W/sweep-pcie-groups" >/dev/null
+	publish pcie-groups counts endpoint-counts
+}
+
+# ATS studies (docs/studies.md, "ATS"): the same workloads with every DMA asking
+# for ATS (at=treq), work/NAME-ats.trace.gz, listed in work/workloads-ats.csv.
+ats_traces() {
+	for n in "$@"; do
+		[ -f "$W/$n-ats.trace.gz" ] && continue
+		"$B" trace convert "$W/$n.trace.gz" - | sed '/^dma /s/$/ at=treq/' |
+			"$B" trace convert - "$W/$n-ats.trace.gz"
+	done
+	sed '1!s/^\([^,]*\),/\1-ats,/' "$W/workloads.csv" >"$W/workloads-ats.csv"
+}
+
+# ats_study NAME DERIVE_SPEC...: sweep NAME on the -ats traces and derive.
+ats_study() {
+	n=$1
+	shift
+	sweep "$n"
+	DERIVE_WL=$W/workloads-ats.csv
+	derive "$W/sweep-$n" "$@"
+	unset DERIVE_WL
+}
+
+ATS='M|ats|device.ats.enable|false=ATS off,true=ATS on|-||device ATS'
+
+study_ats_atc_size() {
+	ats_traces uni-256 uni-1k uni-4k uni-16k uni-64k zipf-16k zipf-64k
+	ats_study ats-atc-size \
+		'R|tr_per_io|smmu0.ats_tr|dev.01:00.0.dmas|3|requests|Translation Requests (SMMU lookups) per I/O (3 DMAs: command, data, completion)' \
+		'R|dma_ns|dev.01:00.0.dma_latency_ps.mean|1|0.001|ns|mean DMA latency'
+	d=$W/sweep-ats-atc-size
+	plot "$d" atc-hit-rate --x device.atc.entries --y dev.01:00.0.atc.hit_rate --series workload \
+		--logx --title "ATC hit rate against ATC entries (8-way), by workload (ROI)"
+	plot "$d" tr-per-io --x device.atc.entries --y tr_per_io --series workload --logx --logy \
+		--title "SMMU lookups (Translation Requests) per I/O against ATC entries (ROI)"
+	plot "$d" dma-latency --x device.atc.entries --y dma_ns --series workload --logx \
+		--title "Mean DMA latency against ATC entries, ATS on (ROI)"
+	publish ats-atc-size atc-hit-rate tr-per-io dma-latency
+}
+
+study_ats_onoff() {
+	ats_traces dyn uni-256 uni-4k uni-64k zipf-64k
+	ats_study ats-onoff "$ATS" \
+		'M|link|device.ats.link_latency_ns|250=link 250 ns,1000=link 1 us|-||ATS message link latency' \
+		'J|config|ats+link| / |-||ATS, link latency' \
+		'R|dma_ns|dev.01:00.0.dma_latency_ps.mean|1|0.001|ns|mean DMA latency' \
+		'R|gbps|replay.dma_bytes|replay.sim_end_ps|8000|Gb/s|DMA throughput'
+	d=$W/sweep-ats-onoff
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "device.mode") m = i; print; next }
+		$m == "timed"' "$d/derived.csv" >"$d/timed.csv"
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "device.mode") m = i; print; next }
+		$m == "closed_loop"' "$d/derived.csv" >"$d/closed.csv"
+	cp "$d/derived.columns.json" "$d/timed.columns.json"
+	cp "$d/derived.columns.json" "$d/closed.columns.json"
+	"$B" plot "$d/timed.csv" --name latency --out "$d" --heatmap --x config --y workload \
+		--z dma_ns --title "Mean DMA latency (ns), timed issue: ATS off / on by link latency (ROI)"
+	"$B" plot "$d/closed.csv" --name throughput --out "$d" --heatmap --x config --y workload \
+		--z gbps --title "DMA throughput (Gb/s), closed loop: ATS off / on by link latency (ROI)"
+	publish ats-onoff latency throughput
+}
+
+study_ats_inval() {
+	ats_traces dyn-4k dyn-8k dyn-16k dyn-32k dyn-64k dyn-128k dyn-256k
+	ats_study ats-inval "$ATS" \
+		'J|config|host.invalidation+ats| / |-||invalidation policy, device ATS' \
+		'R|pages_per_unmap|host.unmap_bytes|host.unmaps|0.000244140625|pages|4 KB pages per unmap' \
+		'R|unmap_mean_ns|host.unmap_latency.mean|1|0.001|ns|mean unmap latency' \
+		'R|cmds_per_unmap|smmu0.drv.commands|host.unmaps|1|commands|commands written per unmap (TLBIs, ATC_INVs and CMD_SYNCs)'
+	d=$W/sweep-ats-inval
+	plot "$d" latency --x pages_per_unmap --y unmap_mean_ns --series config --logx --logy \
+		--title "Mean unmap latency against pages per unmap: ATS off / on by policy (ROI)"
+	plot "$d" commands --x pages_per_unmap --y cmds_per_unmap --series config --logx --logy \
+		--title "Commands per unmap against pages per unmap: ATS off / on by policy (ROI)"
+	publish ats-inval latency commands
+}
+
+# SVA / PRI studies (docs/studies.md, "SVA and PRI"): page-fault service
+# latency against throughput, PRI queue size and overflow; sva-system.yaml,
+# traces from sva-traces.sh.
+SVA_COLUMNS='    {"name": "workload", "kind": "meta", "unit": "", "desc": "trace (bench/studies/sva-traces.sh)"},
+    {"name": "buf_bytes", "kind": "axis", "unit": "bytes", "desc": "the process buffer the DMAs sweep"},
+    {"name": "dma_bytes", "kind": "axis", "unit": "bytes", "desc": "bytes per DMA"},
+    {"name": "passes", "kind": "meta", "unit": "", "desc": "passes over the buffer"}'
+SVA_GBPS='R|gbps|replay.dma_bytes|replay.sim_end_ps|8000|Gb/s|DMA throughput (closed loop, 16 DMAs in flight)'
+
+study_sva_fault_latency() {
+	"$HERE/sva-traces.sh" "$W"
+	DERIVE_WL=$W/sva-workloads.csv
+	DERIVE_WL_COLUMNS=$SVA_COLUMNS
+	sweep sva-fault-latency
+	d=$W/sweep-sva-fault-latency
+	derive "$d" "$SVA_GBPS" \
+		'R|fault_us|host.sva.fault_ns|1|0.001|us|handler service time per page request group' \
+		'R|dma_us|dev.01:00.0.dma_latency_ps.mean|1|0.000001|us|mean DMA latency' \
+		'M|pop|host.sva.populate|eager=present (no fault),fault=faulted in by PRI|-||process pages' \
+		'J|config|workload+pop| / |-||workload, process pages'
+	unset DERIVE_WL DERIVE_WL_COLUMNS
+	plot "$d" throughput --x fault_us --y gbps --series config --logx --logy \
+		--title "DMA throughput against page-fault service time (SVA, ATS + PRI)"
+	plot "$d" dma-latency --x fault_us --y dma_us --series config --logx --logy \
+		--title "Mean DMA latency against page-fault service time (SVA, ATS + PRI)"
+	publish sva-fault-latency throughput dma-latency
+}
+
+study_sva_prq_size() {
+	"$HERE/sva-traces.sh" "$W"
+	DERIVE_WL=$W/sva-workloads.csv
+	DERIVE_WL_COLUMNS=$SVA_COLUMNS
+	sweep sva-prq-size
+	d=$W/sweep-sva-prq-size
+	derive "$d" "$SVA_GBPS" \
+		'M|entries|host.sva.prq_log2|1=2,2=4,3=8,4=16,5=32,6=64,7=128,8=256|-|entries|PRI queue entries' \
+		'R|req_per_group|dev.01:00.0.pri.requests|host.pri.groups_answered|1|requests|page requests sent per group the handler answered' \
+		'R|auto_per_group|host.pri.auto_answered|host.pri.groups_answered|1|responses|automatic (overflow) responses per answered group'
+	unset DERIVE_WL DERIVE_WL_COLUMNS
+	plot "$d" requests --x entries --y req_per_group --series workload --logx --logy \
+		--title "Page requests per serviced fault against PRI queue entries (16 DMAs in flight)"
+	plot "$d" throughput --x entries --y gbps --series workload --logx \
+		--title "DMA throughput against PRI queue entries (handler 4 us per group)"
+	publish sva-prq-size requests throughput
+}
+
 # ---------------------------------------------------------------------------
 
 ALL="tlb-size walk-cache-workloads page-size unmap-cost smmu-granule smmu-inval smmu-nested"
 ALL="$ALL vtd-psc vtd-stage vtd-levels vtd-psi"
+ALL="$ALL pcie-p2p pcie-groups"
+ALL="$ALL ats-atc-size ats-onoff ats-inval"
+ALL="$ALL sva-fault-latency sva-prq-size"
 if [ "${1:-}" = --traces ]; then
 	gen_traces
 	exit 0
@@ -366,5 +530,12 @@ for s in "$@"; do
 	vtd-stage) study_vtd_stage ;;
 	vtd-levels) study_vtd_levels ;;
 	vtd-psi) study_vtd_psi ;;
+	pcie-p2p) study_pcie_p2p ;;
+	pcie-groups) study_pcie_groups ;;
+	ats-atc-size) study_ats_atc_size ;;
+	ats-onoff) study_ats_onoff ;;
+	ats-inval) study_ats_inval ;;
+	sva-fault-latency) study_sva_fault_latency ;;
+	sva-prq-size) study_sva_prq_size ;;
 	esac
 done

@@ -35,6 +35,12 @@
  * for latency_cycles * clock period, i.e. a port is not pipelined; the
  * result is ready at start + latency.  Functional calls take no time.
  *
+ * Co-simulation (cache.h): an observer sees every functional operation and
+ * its outcome; a backend (the Verilated RTL IOTLB) replaces the lookup and
+ * replacement logic while this file keeps values, stats and the valid count.
+ * Both are reached through one `hooked` flag tested at the top of the hot
+ * calls, so a plain cache pays one predictable branch.
+ *
  * Not modelled: a fully associative lookup (a CAM in hardware) scans the
  * fingerprints of all entries, 8 per step -- fine for the tens to low
  * thousands of entries of IOMMU caches, slow for very large ones.  No
@@ -59,6 +65,8 @@ struct iom_cache {
 	uint32_t sets, ways;
 	uint64_t set_mask;        /* sets - 1 if sets is a power of 2, else 0 */
 	bool sets_pow2;
+	bool hooked;              /* observer or backend set: take the hooked paths */
+	unsigned fault;           /* IOM_CACHE_FAULT_* (tests only) */
 	size_t value_size, stride;
 	struct iom_cache_key *keys; /* [sets * ways] */
 	uint8_t *fp;                /* [sets * fp_stride] fingerprints, 0 = invalid way */
@@ -72,6 +80,10 @@ struct iom_cache {
 	uint64_t latency_ps;
 	struct iom_resource ports;
 	struct iom_cache_stats st;
+	iom_cache_observer obs;
+	void *obs_ctx;
+	const struct iom_cache_backend *be;
+	void *be_ctx;
 };
 
 /* ---- property list ---- */
@@ -193,6 +205,8 @@ void iom_cache_destroy(struct iom_cache *c)
 		return;
 	if (c->ports.slots)
 		iom_resource_fini(&c->ports);
+	if (c->be && c->be->destroy)
+		c->be->destroy(c->be_ctx);
 	free(c->keys);
 	free(c->fp);
 	free(c->stamp);
@@ -334,8 +348,12 @@ static uint32_t cache_victim(struct iom_cache *c, size_t set_base)
 
 /* ---- lookup / insert ---- */
 
+static void *cache_hooked_find(struct iom_cache *c, const struct iom_cache_key *k, uint32_t op);
+
 void *iom_cache_lookup(struct iom_cache *c, const struct iom_cache_key *k)
 {
+	if (__builtin_expect(c->hooked, 0))
+		return cache_hooked_find(c, k, IOM_CACHE_OP_LOOKUP);
 	c->st.lookups++;
 	size_t e = cache_find(c, k);
 	if (e == SIZE_MAX) {
@@ -349,6 +367,8 @@ void *iom_cache_lookup(struct iom_cache *c, const struct iom_cache_key *k)
 
 void *iom_cache_probe(struct iom_cache *c, const struct iom_cache_key *k)
 {
+	if (__builtin_expect(c->hooked, 0))
+		return cache_hooked_find(c, k, IOM_CACHE_OP_PROBE);
 	size_t e = cache_find(c, k);
 	if (e == SIZE_MAX)
 		return NULL;
@@ -366,6 +386,10 @@ void iom_cache_count_miss(struct iom_cache *c)
 
 void *iom_cache_peek(const struct iom_cache *c, const struct iom_cache_key *k)
 {
+	/* An observer or a backend may change state (the cache is never const
+	 * itself; peek only promises not to touch replacement state). */
+	if (__builtin_expect(c->hooked, 0))
+		return cache_hooked_find((struct iom_cache *)c, k, IOM_CACHE_OP_PEEK);
 	size_t e = cache_find(c, k);
 	return e == SIZE_MAX ? NULL : cache_value(c, e);
 }
@@ -390,6 +414,9 @@ static uint64_t cache_drop_all(struct iom_cache *c)
 static uint32_t cache_make_room(struct iom_cache *c, size_t base, struct iom_cache_key *victim)
 {
 	uint32_t w = c->cfg.policy == IOM_CACHE_FLUSH_ALL ? 0 : cache_victim(c, base);
+	if (__builtin_expect(c->fault & IOM_CACHE_FAULT_VICTIM, 0) &&
+	    c->cfg.policy != IOM_CACHE_FLUSH_ALL)
+		w = (w + 1) % c->ways; /* deliberately wrong (tests) */
 	if (victim)
 		*victim = c->keys[base + w];
 	if (c->cfg.policy == IOM_CACHE_FLUSH_ALL) {
@@ -402,44 +429,151 @@ static uint32_t cache_make_room(struct iom_cache *c, size_t base, struct iom_cac
 	return w;
 }
 
+/* Insert k in the native arrays: its entry; *present (touched), *evicted
+ * and *victim as iom_cache_insert() reports them. */
+static size_t cache_insert_native(struct iom_cache *c, const struct iom_cache_key *k,
+				  bool *present, bool *evicted, struct iom_cache_key *victim)
+{
+	size_t e = cache_find(c, k);
+	if (e != SIZE_MAX) {
+		*present = true;
+		cache_touch(c, e);
+		return e;
+	}
+	size_t base = (size_t)cache_set(c, k->addr) * c->ways;
+	uint32_t w = 0;
+	const uint8_t *fp = cache_fp_at(c, base);
+	while (w < c->ways && fp[w])
+		w++;
+	if (w == c->ways) {
+		w = cache_make_room(c, base, victim);
+		*evicted = true;
+	}
+	e = base + w;
+	c->keys[e] = *k;
+	*cache_fp_at(c, e) = cache_fingerprint(k->addr, k->tag);
+	c->nvalid++;
+	c->st.fills++;
+	cache_on_fill(c, e);
+	return e;
+}
+
+static size_t cache_insert_backend(struct iom_cache *c, const struct iom_cache_key *k,
+				   const void *value, bool *present, bool *evicted,
+				   struct iom_cache_key *victim)
+{
+	uint64_t v64 = 0;
+	if (value)
+		memcpy(&v64, value, IOM_MIN(c->value_size, sizeof(v64)));
+	int w = c->be->fill(c->be_ctx, k, v64, present, evicted, victim);
+	if (!*present) {
+		c->st.fills++;
+		if (*evicted)
+			c->st.evictions++;
+		else
+			c->nvalid++;
+	}
+	return (size_t)cache_set(c, k->addr) * c->ways + (uint32_t)w;
+}
+
+static void cache_notify(struct iom_cache *c, struct iom_cache_event *ev, size_t e)
+{
+	if (c->sets && ev->op != IOM_CACHE_OP_INV_RANGE && ev->op != IOM_CACHE_OP_FLUSH)
+		ev->set = cache_set(c, ev->key.addr);
+	if (e != SIZE_MAX) {
+		ev->way = (int32_t)(e % c->ways);
+		memcpy(&ev->value, cache_value(c, e), IOM_MIN(c->value_size, sizeof(ev->value)));
+	}
+	c->obs(c->obs_ctx, c, ev);
+}
+
 void *iom_cache_insert(struct iom_cache *c, const struct iom_cache_key *k, const void *value,
 		       struct iom_cache_key *victim, bool *evicted)
 {
+	bool present = false, ev = false;
+	struct iom_cache_key vk = { 0, 0 };
 	if (evicted)
 		*evicted = false;
 	if (!c->sets)
 		return NULL;
-	size_t e = cache_find(c, k);
-	if (e == SIZE_MAX) {
-		size_t base = (size_t)cache_set(c, k->addr) * c->ways;
-		uint32_t w = 0;
-		const uint8_t *fp = cache_fp_at(c, base);
-		while (w < c->ways && fp[w])
-			w++;
-		if (w == c->ways) {
-			w = cache_make_room(c, base, victim);
-			if (evicted)
-				*evicted = true;
-		}
-		e = base + w;
-		c->keys[e] = *k;
-		*cache_fp_at(c, e) = cache_fingerprint(k->addr, k->tag);
-		c->nvalid++;
-		c->st.fills++;
-		cache_on_fill(c, e);
-	} else {
-		cache_touch(c, e);
+	size_t e = __builtin_expect(c->be != NULL, 0)
+			   ? cache_insert_backend(c, k, value, &present, &ev, &vk)
+			   : cache_insert_native(c, k, &present, &ev, &vk);
+	if (ev) {
+		if (evicted)
+			*evicted = true;
+		if (victim)
+			*victim = vk;
 	}
 	void *v = cache_value(c, e);
 	if (value && c->value_size)
 		memcpy(v, value, c->value_size);
+	if (__builtin_expect(c->obs != NULL, 0)) {
+		struct iom_cache_event ce = { .op = IOM_CACHE_OP_INSERT, .key = *k,
+					      .present = present, .evicted = ev, .victim = vk };
+		cache_notify(c, &ce, e);
+	}
 	return v;
+}
+
+/* lookup, probe and peek with an observer or a backend. */
+static void *cache_hooked_find(struct iom_cache *c, const struct iom_cache_key *k, uint32_t op)
+{
+	size_t e = SIZE_MAX;
+	bool touch = op != IOM_CACHE_OP_PEEK;
+	if (c->be) {
+		int w = c->be->lookup(c->be_ctx, k, touch);
+		if (w >= 0)
+			e = (size_t)cache_set(c, k->addr) * c->ways + (uint32_t)w;
+	} else {
+		e = cache_find(c, k);
+		if (e != SIZE_MAX && touch)
+			cache_touch(c, e);
+	}
+	if (op == IOM_CACHE_OP_LOOKUP || (op == IOM_CACHE_OP_PROBE && e != SIZE_MAX)) {
+		c->st.lookups++;
+		if (e == SIZE_MAX)
+			c->st.misses++;
+		else
+			c->st.hits++;
+	}
+	if (c->obs) {
+		struct iom_cache_event ce = { .op = op, .way = -1, .key = *k };
+		cache_notify(c, &ce, e);
+	}
+	return e == SIZE_MAX ? NULL : cache_value(c, e);
 }
 
 /* ---- invalidation ---- */
 
+static uint64_t cache_hooked_invalidate(struct iom_cache *c, const struct iom_cache_key *k)
+{
+	size_t e = SIZE_MAX;
+	if (c->be) {
+		int w = c->sets ? c->be->invalidate(c->be_ctx, k) : -1;
+		if (w >= 0) {
+			e = (size_t)cache_set(c, k->addr) * c->ways + (uint32_t)w;
+			c->nvalid--;
+		}
+	} else {
+		e = cache_find(c, k);
+		if (e != SIZE_MAX)
+			cache_drop(c, e);
+	}
+	uint64_t n = e != SIZE_MAX;
+	c->st.invalidated += n;
+	if (c->obs) {
+		struct iom_cache_event ce = { .op = IOM_CACHE_OP_INVALIDATE, .way = -1, .key = *k,
+					      .count = n };
+		cache_notify(c, &ce, e);
+	}
+	return n;
+}
+
 uint64_t iom_cache_invalidate(struct iom_cache *c, const struct iom_cache_key *k)
 {
+	if (__builtin_expect(c->hooked, 0))
+		return cache_hooked_invalidate(c, k);
 	size_t e = cache_find(c, k);
 	if (e == SIZE_MAX)
 		return 0;
@@ -458,14 +592,14 @@ static bool cache_in_range(const struct iom_cache_key *k, const void *value, voi
 	return (k->tag & r->mask) == (r->tag & r->mask) && k->addr >= r->lo && k->addr <= r->hi;
 }
 
-uint64_t iom_cache_invalidate_range(struct iom_cache *c, uint64_t want_tag, uint64_t tag_mask,
-				    uint64_t addr_lo, uint64_t addr_hi)
+static void cache_notify_drop(struct iom_cache *c, const struct iom_cache_key *k, size_t e)
 {
-	struct cache_range r = { want_tag, tag_mask, addr_lo, addr_hi };
-	return iom_cache_invalidate_if(c, cache_in_range, &r);
+	struct iom_cache_event ce = { .op = IOM_CACHE_OP_DROP, .key = *k, .count = 1 };
+	cache_notify(c, &ce, e);
 }
 
-uint64_t iom_cache_invalidate_if(struct iom_cache *c, iom_cache_pred pred, void *ctx)
+/* Drop the entries pred selects from the native arrays; DROP events if `report`. */
+static uint64_t cache_scan(struct iom_cache *c, iom_cache_pred pred, void *ctx, bool report)
 {
 	uint64_t n = 0;
 	size_t total = (size_t)c->sets * c->ways;
@@ -473,17 +607,156 @@ uint64_t iom_cache_invalidate_if(struct iom_cache *c, iom_cache_pred pred, void 
 		if (*cache_fp_at(c, e) && pred(&c->keys[e], cache_value(c, e), ctx)) {
 			cache_drop(c, e);
 			n++;
+			if (report && c->obs)
+				cache_notify_drop(c, &c->keys[e], e);
 		}
 	}
+	return n;
+}
+
+/* The same through a backend: read each set, ask pred, drop the chosen ways. */
+static uint64_t cache_scan_backend(struct iom_cache *c, iom_cache_pred pred, void *ctx)
+{
+	struct iom_cache_key keys[64];
+	uint64_t n = 0;
+	for (uint32_t set = 0; set < c->sets && c->nvalid; set++) {
+		size_t base = (size_t)set * c->ways;
+		uint64_t valid = c->be->read_set(c->be_ctx, set, keys), drop = 0;
+		for (uint64_t m = valid; m; m &= m - 1) {
+			uint32_t w = (uint32_t)__builtin_ctzll(m);
+			if (pred(&keys[w], cache_value(c, base + w), ctx))
+				drop |= 1ull << w;
+		}
+		if (!drop)
+			continue;
+		uint64_t d = c->be->invalidate_ways(c->be_ctx, set, drop);
+		n += d;
+		c->nvalid -= (uint32_t)d;
+		for (uint64_t m = drop; m && c->obs; m &= m - 1) {
+			uint32_t w = (uint32_t)__builtin_ctzll(m);
+			cache_notify_drop(c, &keys[w], base + w);
+		}
+	}
+	return n;
+}
+
+uint64_t iom_cache_invalidate_range(struct iom_cache *c, uint64_t want_tag, uint64_t tag_mask,
+				    uint64_t addr_lo, uint64_t addr_hi)
+{
+	struct cache_range r = { want_tag, tag_mask, addr_lo, addr_hi };
+	uint64_t n;
+	if (c->be) {
+		n = c->be->invalidate_range(c->be_ctx, want_tag, tag_mask, addr_lo, addr_hi);
+		c->nvalid -= (uint32_t)n;
+	} else {
+		n = cache_scan(c, cache_in_range, &r, false);
+	}
+	c->st.invalidated += n;
+	if (c->obs) {
+		struct iom_cache_event ce = { .op = IOM_CACHE_OP_INV_RANGE, .way = -1,
+					      .tag = want_tag, .mask = tag_mask, .lo = addr_lo,
+					      .hi = addr_hi, .count = n };
+		cache_notify(c, &ce, SIZE_MAX);
+	}
+	return n;
+}
+
+uint64_t iom_cache_invalidate_if(struct iom_cache *c, iom_cache_pred pred, void *ctx)
+{
+	uint64_t n = c->be ? cache_scan_backend(c, pred, ctx) : cache_scan(c, pred, ctx, true);
 	c->st.invalidated += n;
 	return n;
 }
 
 uint64_t iom_cache_flush(struct iom_cache *c)
 {
-	uint64_t n = cache_drop_all(c);
+	uint64_t n;
+	if (c->be) {
+		n = c->be->flush(c->be_ctx);
+		c->nvalid = 0;
+	} else {
+		n = cache_drop_all(c);
+	}
 	c->st.invalidated += n;
+	if (c->obs) {
+		struct iom_cache_event ce = { .op = IOM_CACHE_OP_FLUSH, .way = -1, .count = n };
+		cache_notify(c, &ce, SIZE_MAX);
+	}
 	return n;
+}
+
+/* ---- co-simulation hooks ---- */
+
+static const char *const cache_op_names[IOM_CACHE_NOPS] = {
+	"lookup", "probe", "peek", "insert", "invalidate", "invalidate_range", "drop", "flush",
+};
+
+const char *iom_cache_op_name(uint32_t op)
+{
+	return op < IOM_CACHE_NOPS ? cache_op_names[op] : "?";
+}
+
+void iom_cache_set_observer(struct iom_cache *c, iom_cache_observer fn, void *ctx)
+{
+	c->obs = fn;
+	c->obs_ctx = ctx;
+	c->hooked = c->obs || c->be;
+}
+
+int iom_cache_set_backend(struct iom_cache *c, const struct iom_cache_backend *be, void *ctx,
+			  struct iom_err *err)
+{
+	const char *why = NULL;
+	if (!be || !be->lookup || !be->fill || !be->invalidate || !be->invalidate_range ||
+	    !be->read_set || !be->invalidate_ways || !be->flush)
+		why = "incomplete backend";
+	else if (c->be)
+		why = "a backend is attached already";
+	else if (!c->sets)
+		why = "the cache is disabled (entries 0)";
+	else if (c->ways > 64)
+		why = "a backend supports at most 64 ways";
+	else if (c->nvalid)
+		why = "the cache is not empty";
+	if (why) {
+		if (be && be->destroy)
+			be->destroy(ctx);
+		return iom_err_set(err, IOM_EINVAL, "cache '%s': cannot attach backend %s: %s",
+				   c->name, be && be->name ? be->name : "?", why);
+	}
+	c->be = be;
+	c->be_ctx = ctx;
+	c->hooked = true;
+	return 0;
+}
+
+const struct iom_cache_backend *iom_cache_backend_of(const struct iom_cache *c, void **ctx)
+{
+	if (ctx)
+		*ctx = c->be_ctx;
+	return c->be;
+}
+
+uint64_t iom_cache_stamp(const struct iom_cache *c, uint32_t set, uint32_t way)
+{
+	if (set >= c->sets || way >= c->ways)
+		return 0;
+	return c->stamp[(size_t)set * c->ways + way];
+}
+
+uint64_t iom_cache_plru_bits(const struct iom_cache *c, uint32_t set)
+{
+	uint64_t bits = 0;
+	if (set >= c->sets)
+		return 0;
+	for (uint32_t n = 1; n < c->ways && n < 64; n++)
+		bits |= (uint64_t)(c->plru[(size_t)set * c->ways + n] & 1) << n;
+	return bits;
+}
+
+void iom_cache_set_fault(struct iom_cache *c, unsigned fault)
+{
+	c->fault = fault;
 }
 
 /* ---- introspection ---- */
@@ -499,6 +772,16 @@ bool iom_cache_way(const struct iom_cache *c, uint32_t set, uint32_t way, struct
 	if (set >= c->sets || way >= c->ways)
 		return false;
 	size_t e = (size_t)set * c->ways + way;
+	if (c->be) {
+		struct iom_cache_key keys[64];
+		if (!(c->be->read_set(c->be_ctx, set, keys) >> way & 1))
+			return false;
+		if (k)
+			*k = keys[way];
+		if (value)
+			*value = cache_value(c, e);
+		return true;
+	}
 	if (!*cache_fp_at(c, e))
 		return false;
 	if (k)

@@ -119,6 +119,90 @@ uint32_t iom_cache_valid(const struct iom_cache *c); /* valid entries */
 uint64_t iom_cache_access_ps(struct iom_cache *c, uint64_t now_ps);
 uint64_t iom_cache_latency_ps(const struct iom_cache *c);
 
+/* ---- co-simulation: observers, backends, fault injection ----
+ *
+ * Off by default and off the hot path: a cache with neither an observer
+ * nor a backend runs the code above with one predictable branch per call.
+ *
+ * Observer: called after every functional operation with what it did (the
+ * way hit, filled or dropped, the victim, the count dropped), so another
+ * model can be driven with the same stream and compared (lockstep), or the
+ * stream recorded.  iom_cache_invalidate_if() reports one DROP per entry it
+ * drops (the predicate is the caller's code and cannot be replayed);
+ * iom_cache_count_miss() and timing calls are not reported. */
+enum iom_cache_op {
+	IOM_CACHE_OP_LOOKUP = 0, /* iom_cache_lookup() */
+	IOM_CACHE_OP_PROBE,      /* iom_cache_probe() */
+	IOM_CACHE_OP_PEEK,       /* iom_cache_peek() */
+	IOM_CACHE_OP_INSERT,     /* iom_cache_insert() */
+	IOM_CACHE_OP_INVALIDATE, /* iom_cache_invalidate() */
+	IOM_CACHE_OP_INV_RANGE,  /* iom_cache_invalidate_range() */
+	IOM_CACHE_OP_DROP,       /* one entry dropped by iom_cache_invalidate_if() */
+	IOM_CACHE_OP_FLUSH,      /* iom_cache_flush() */
+	IOM_CACHE_NOPS
+};
+
+struct iom_cache_event {
+	uint32_t op;                 /* enum iom_cache_op */
+	int32_t way;                 /* way hit, filled (or rewritten) or dropped; -1: none */
+	uint32_t set;                /* set of key (every op with a key) */
+	bool present;                /* INSERT: the key was there (touched, value rewritten) */
+	bool evicted;                /* INSERT: a valid entry was replaced: victim */
+	struct iom_cache_key key;    /* LOOKUP, PROBE, PEEK, INSERT, INVALIDATE, DROP */
+	struct iom_cache_key victim;
+	uint64_t value;              /* first 8 bytes (little-endian, zero-padded) of the value
+				      * stored (INSERT) or found (a hit) */
+	uint64_t tag, mask, lo, hi;  /* INV_RANGE arguments */
+	uint64_t count;              /* INVALIDATE, INV_RANGE, DROP, FLUSH: entries dropped */
+};
+typedef void (*iom_cache_observer)(void *ctx, const struct iom_cache *c,
+				   const struct iom_cache_event *ev);
+/* One observer per cache; fn NULL removes it. */
+void iom_cache_set_observer(struct iom_cache *c, iom_cache_observer fn, void *ctx);
+const char *iom_cache_op_name(uint32_t op);
+
+/* Backend: another implementation of the replacement and lookup logic (the
+ * Verilated RTL IOTLB) that takes the place of this one.  The cache keeps
+ * the values (indexed by set and the way the backend reports), the stats
+ * and the valid count; the backend keeps keys and replacement state and
+ * must choose ways exactly as this file does.  Ways are at most 64. */
+struct iom_cache_backend {
+	const char *name;
+	/* Way holding k, or -1. touch: update replacement state on a hit. */
+	int (*lookup)(void *ctx, const struct iom_cache_key *k, bool touch);
+	/* Insert k as iom_cache_insert() does (present: touch); returns the way. */
+	int (*fill)(void *ctx, const struct iom_cache_key *k, uint64_t value, bool *present,
+		    bool *evicted, struct iom_cache_key *victim);
+	/* Drop k; returns the way it was in, or -1. */
+	int (*invalidate)(void *ctx, const struct iom_cache_key *k);
+	uint64_t (*invalidate_range)(void *ctx, uint64_t tag, uint64_t mask, uint64_t lo,
+				     uint64_t hi);
+	/* Keys of a set; returns the mask of valid ways. */
+	uint64_t (*read_set)(void *ctx, uint32_t set, struct iom_cache_key *keys);
+	/* Drop the valid ways of `ways` in set; returns how many. */
+	uint64_t (*invalidate_ways)(void *ctx, uint32_t set, uint64_t ways);
+	uint64_t (*flush)(void *ctx);
+	void (*destroy)(void *ctx); /* with the cache */
+};
+/* Attach a backend to an enabled, empty cache (it owns ctx from then on,
+ * also on failure). */
+int iom_cache_set_backend(struct iom_cache *c, const struct iom_cache_backend *be, void *ctx,
+			  struct iom_err *err);
+/* c's backend (NULL: native) and, if ctx is not NULL, its context. */
+const struct iom_cache_backend *iom_cache_backend_of(const struct iom_cache *c, void **ctx);
+
+/* Replacement state, for comparing models: the LRU/FIFO stamp of a way
+ * (larger = more recent, 0 = never), and a set's PLRU bits (bit n = tree
+ * node n, nodes 1..ways-1; ways <= 64). */
+uint64_t iom_cache_stamp(const struct iom_cache *c, uint32_t set, uint32_t way);
+uint64_t iom_cache_plru_bits(const struct iom_cache *c, uint32_t set);
+
+/* Test-only fault injection (proves a co-simulation catches a broken
+ * model): IOM_CACHE_FAULT_VICTIM makes a full set evict the way after the
+ * policy's victim.  0 restores the correct model. */
+#define IOM_CACHE_FAULT_VICTIM 1u
+void iom_cache_set_fault(struct iom_cache *c, unsigned fault);
+
 struct iom_cache_stats {
 	uint64_t lookups, hits, misses, fills, evictions, invalidated, flushes;
 };

@@ -71,6 +71,7 @@ static const struct iom_host_cfg host_defaults = {
 	.s2_page = IOM_HOST_S2_1G,
 	.table_pool_base = 0x4000000000ull, /* 256 GB: above typical DMA buffers */
 	.table_pool_size = 1ull << 30,
+	.sva = IOM_HOST_SVA_CFG_DEFAULTS,
 };
 
 static const struct iom_prop host_props[] = {
@@ -132,6 +133,7 @@ struct iom_host {
 	struct iom_u64map attach;    /* (rid << 21 | pasid+1) -> domain id */
 	struct iom_u64map tags;      /* tag -> domain id (tags in use) */
 	struct iom_u64map pasid_count; /* rid -> PASID attachments */
+	struct iom_host_sva *sva;    /* processes, SVA bindings (host_sva.c) */
 	/* lazy policy */
 	struct iom_u64map stale;     /* pending leaf key (host_stale_key) -> queued count */
 	uint32_t *dirty;             /* domain ids with an armed flush timer, arming order */
@@ -245,7 +247,8 @@ struct iom_host *iom_host_create(const struct iom_host_cfg *cfg, struct iom_mem 
 	iom_hist_init(&h->unmap_ps);
 	iom_hist_init(&h->attach_ps);
 	h->max_tag = ops->max_tag_of ? ops->max_tag_of(drv) : ops->max_tag;
-	if ((ops->setup && ops->setup(drv, cfg, err)) || host_vm_create(h, err)) {
+	if ((ops->setup && ops->setup(drv, cfg, err)) || host_vm_create(h, err) ||
+	    !(h->sva = iom_host_sva_create(h, &cfg->sva, err))) {
 		iom_err_prefix(err, "host");
 		iom_host_destroy(h);
 		return NULL;
@@ -268,6 +271,7 @@ void iom_host_destroy(struct iom_host *h)
 	if (!h)
 		return;
 	uint64_t k, v;
+	iom_host_sva_destroy(h->sva);
 	for (size_t it = 0; iom_u64map_next(&h->domains, &it, &k, &v);)
 		host_domain_destroy((struct iom_host_domain *)(uintptr_t)v);
 	iom_u64map_fini(&h->domains);
@@ -431,6 +435,9 @@ int iom_host_attach(struct iom_host *h, uint32_t rid, int64_t pasid, uint32_t do
 				   "pasid %lld is beyond the %u-bit CD table (host.cd_table_bits)",
 				   (long long)pasid, h->cfg.cd_table_bits);
 	uint64_t key = host_attach_key(rid, pasid), old;
+	if (iom_u64map_get(&h->attach, key, &old) && old >= IOM_HOST_SVA_SLOT)
+		return iom_err_set(err, IOM_EBUSY, "pasid %lld is bound to process mm %u (SVA)",
+				   (long long)pasid, (uint32_t)old);
 	int r = iom_host_advance(h, now_ps, err);
 	if (r)
 		return r;
@@ -461,6 +468,9 @@ int iom_host_detach(struct iom_host *h, uint32_t rid, int64_t pasid, uint64_t no
 		return iom_err_set(err, IOM_ENOENT,
 				   "device %02x:%02x.%x pasid %lld is not attached",
 				   (rid >> 8) & 0xff, (rid >> 3) & 0x1f, rid & 7, (long long)pasid);
+	if (dom_id >= IOM_HOST_SVA_SLOT)
+		return iom_err_set(err, IOM_EBUSY, "pasid %lld is bound to process mm %u: unbind it",
+				   (long long)pasid, (uint32_t)dom_id);
 	int r = iom_host_advance(h, now_ps, err);
 	if (r)
 		return r;
@@ -824,7 +834,8 @@ static void host_observe(void *ctx, const struct iom_txn *t)
 	if (!h->stale.len || t->status != IOM_TXN_OK)
 		return;
 	int64_t pasid = (t->flags & IOM_TXN_PASID_VALID) ? (int64_t)t->pasid : -1;
-	if (!iom_u64map_get(&h->attach, host_attach_key(t->rid, pasid), &dom_id))
+	if (!iom_u64map_get(&h->attach, host_attach_key(t->rid, pasid), &dom_id) ||
+	    dom_id >= IOM_HOST_SVA_SLOT)
 		return;
 	const struct iom_host_domain *d = host_dom(h, (uint32_t)dom_id);
 	if (!d || d->type != IOM_HOST_DOM_PAGING)
@@ -889,7 +900,7 @@ int iom_host_invalidate(struct iom_host *h, const struct iom_inval *inv, uint64_
 		v.use_range = 1;
 	uint64_t id;
 	if ((v.scope == IOM_INVAL_RANGE || v.scope == IOM_INVAL_DOMAIN) &&
-	    iom_u64map_get(&h->tags, v.tag, &id)) {
+	    iom_u64map_get(&h->tags, v.tag, &id) && id < IOM_HOST_SVA_SLOT) {
 		const struct iom_host_domain *d = host_dom(h, (uint32_t)id);
 		v.tag = host_inval_tag(d);
 		uint64_t g = host_dom_granule(d);
@@ -936,6 +947,8 @@ int iom_host_register_stats(struct iom_host *h, struct iom_stats *s, struct iom_
 		 "the tables no longer map there");
 #undef HOST_CTR
 	if (!r)
+		r = iom_host_sva_register_stats(h->sva, s, err);
+	if (!r)
 		r = iom_stats_histogram(s, "host.unmap_latency", "ps",
 					"unmap: from the call to its return (strict/range: the "
 					"invalidation completed; lazy: queued, or a forced flush)",
@@ -945,4 +958,165 @@ int iom_host_register_stats(struct iom_host *h, struct iom_stats *s, struct iom_
 					"attach: configuration writes, CFGI and sync",
 					&h->attach_ps, err);
 	return r;
+}
+
+/* ---- for host_sva.c: shared state, PASID slots, tags ---- */
+
+struct iom_host_sva *iom_host_sva_of(struct iom_host *h)
+{
+	return h->sva;
+}
+
+const struct iom_host_cfg *iom_host_config(const struct iom_host *h)
+{
+	return &h->cfg;
+}
+
+struct iom_mem *iom_host_mem(struct iom_host *h)
+{
+	return h->mem;
+}
+
+struct iom_palloc *iom_host_tables(struct iom_host *h)
+{
+	return h->tables;
+}
+
+struct iom_iommu *iom_host_iommu(struct iom_host *h)
+{
+	return h->iommu;
+}
+
+const struct iom_host_drv_ops *iom_host_ops(const struct iom_host *h, void **drv)
+{
+	if (drv)
+		*drv = h->drv;
+	return h->ops;
+}
+
+uint32_t iom_host_pasids_in_use(const struct iom_host *h, uint32_t rid)
+{
+	return host_pasids_in_use(h, rid);
+}
+
+bool iom_host_slot(const struct iom_host *h, uint32_t rid, int64_t pasid, uint64_t *val)
+{
+	return iom_u64map_get(&h->attach, host_attach_key(rid, pasid), val);
+}
+
+int iom_host_sva_slot(struct iom_host *h, uint32_t rid, uint32_t pasid, uint64_t val,
+		      struct iom_err *err)
+{
+	uint64_t key = host_attach_key(rid, pasid), old;
+	bool taken = iom_u64map_get(&h->attach, key, &old);
+	if (!val) {
+		if (taken && old >= IOM_HOST_SVA_SLOT) {
+			iom_u64map_del(&h->attach, key);
+			host_pasid_count(h, rid, -1);
+		}
+		return 0;
+	}
+	if (taken)
+		return old >= IOM_HOST_SVA_SLOT
+			       ? iom_err_set(err, IOM_EBUSY, "pasid %u is bound to process mm %u",
+					     pasid, (uint32_t)old)
+			       : iom_err_set(err, IOM_EBUSY, "pasid %u is attached to domain %u",
+					     pasid, (uint32_t)old);
+	if (iom_u64map_put(&h->attach, key, val))
+		return iom_err_set(err, IOM_ENOMEM, "out of memory");
+	host_pasid_count(h, rid, +1);
+	return 0;
+}
+
+int iom_host_tag_alloc(struct iom_host *h, uint64_t owner, uint32_t *tag, struct iom_err *err)
+{
+	int r = host_alloc_tag(h, tag, err);
+	if (!r && iom_u64map_put(&h->tags, *tag, owner))
+		r = iom_err_set(err, IOM_ENOMEM, "out of memory");
+	return r;
+}
+
+void iom_host_tag_free(struct iom_host *h, uint32_t tag)
+{
+	iom_u64map_del(&h->tags, tag);
+}
+
+static int host_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* arm_smmu_share_asid() / arm_smmu_realloc_s1_domain_asid(): domain d gets
+ * the lowest free tag, every attachment of it is rewritten (in attachment-key
+ * order), then its old tag is invalidated. */
+static int host_retag(struct iom_host *h, struct iom_host_domain *d, uint64_t now_ps,
+		      uint64_t *done_ps, struct iom_err *err)
+{
+	uint32_t nt = 0, old = d->tag;
+	int r = host_alloc_tag(h, &nt, err);
+	if (r)
+		return r;
+	if (iom_u64map_put(&h->tags, nt, d->id))
+		return iom_err_set(err, IOM_ENOMEM, "out of memory");
+	iom_u64map_del(&h->tags, old);
+	d->tag = nt;
+	size_t n = 0, cap = 8;
+	uint64_t *keys = malloc(cap * sizeof(*keys)), k, v;
+	for (size_t it = 0; keys && iom_u64map_next(&h->attach, &it, &k, &v);) {
+		if (v != d->id)
+			continue;
+		if (n == cap) {
+			uint64_t *nk = realloc(keys, 2 * cap * sizeof(*keys));
+			if (!nk) {
+				free(keys);
+				keys = NULL;
+				break;
+			}
+			keys = nk;
+			cap *= 2;
+		}
+		keys[n++] = k;
+	}
+	if (!keys)
+		return iom_err_set(err, IOM_ENOMEM, "out of memory");
+	qsort(keys, n, sizeof(*keys), host_cmp_u64);
+	uint64_t t = now_ps;
+	for (size_t i = 0; i < n && !r; i++) {
+		uint32_t rid = (uint32_t)(keys[i] >> 21);
+		int64_t pasid = (int64_t)(keys[i] & ((1u << 21) - 1)) - 1;
+		r = h->ops->attach(h->drv, rid, pasid, d, host_pasids_in_use(h, rid), t, &t, err);
+	}
+	free(keys);
+	if (!r) {
+		struct iom_inval inv = {.scope = IOM_INVAL_DOMAIN,
+					.tag = old | (d->vmid << 16)};
+		r = h->iommu->ops->invalidate(h->iommu->self, &inv, t, &t, err);
+		h->invalidations += !r;
+	}
+	*done_ps = t;
+	return r;
+}
+
+int iom_host_tag_claim(struct iom_host *h, uint32_t tag, uint64_t owner, uint64_t now_ps,
+		       uint64_t *done_ps, struct iom_err *err)
+{
+	uint64_t cur;
+	*done_ps = now_ps;
+	if (!tag || tag > h->max_tag)
+		return iom_err_set(err, IOM_ERANGE, "ASID %u is beyond the IOMMU's %u", tag,
+				   h->max_tag);
+	if (iom_u64map_get(&h->tags, tag, &cur)) {
+		if (cur == owner)
+			return 0;
+		if (cur >= IOM_HOST_SVA_SLOT)
+			return iom_err_set(err, IOM_EBUSY, "ASID %u is held by process mm %u", tag,
+					   (uint32_t)cur);
+		int r = host_retag(h, host_dom(h, (uint32_t)cur), now_ps, done_ps, err);
+		if (r)
+			return r;
+	}
+	if (iom_u64map_put(&h->tags, tag, owner))
+		return iom_err_set(err, IOM_ENOMEM, "out of memory");
+	return 0;
 }

@@ -27,6 +27,10 @@
  * model-specific part (which structures, which commands) sits behind
  * struct iom_host_drv_ops; host_smmuv3.c implements it for SMMUv3.
  *
+ * Processes sharing their address space with devices (SVA: pmap / bind) and
+ * the page-request handler (PRI) are in host_sva.h (host_sva.c, host_pri.c);
+ * their PASIDs share this file's attachment table and ASID/DID allocator.
+ *
  * Errors a kernel would return to the caller (mapping over a mapping,
  * unmapping a domain that does not exist, ...) are returned as -IOM_E*
  * with a message, and the replay counts the record as rejected with that
@@ -35,8 +39,10 @@
 #ifndef IOM_MODELS_HOST_H
 #define IOM_MODELS_HOST_H
 
+#include "host_sva.h"
 #include "iom.h"
 #include "iommu.h"
+#include "pri.h"
 #include "stats.h"
 
 #ifdef __cplusplus
@@ -73,6 +79,7 @@ struct iom_host_cfg {
 	uint32_t s2_page;        /* enum iom_host_s2_page: the VM's stage-2 page size (nested) */
 	uint64_t table_pool_base;/* physical memory reserved for tables and queues */
 	uint64_t table_pool_size;
+	struct iom_host_sva_cfg sva; /* section host.sva (its own property table) */
 };
 extern const struct iom_prop_table iom_host_prop_table; /* section "host" */
 
@@ -87,6 +94,14 @@ struct iom_host_domain {
 	uint64_t pgsizes;  /* paging domains: page sizes map may use (pgsize_bitmap) */
 	struct iom_pt *s2; /* nested paging domains: the VM's stage-2 table; else NULL */
 	uint32_t vmid;     /* nested: the VM's VMID (invalidations carry it); else 0 */
+};
+
+/* SVA (host_sva.c): the process address space a bind installs. */
+struct iom_host_mm_ctx {
+	uint32_t mm;             /* the trace's mm id */
+	uint32_t tag;            /* ASID (SMMUv3) / DID (VT-d) of the mm's SVA domain */
+	bool cpu_asid;           /* SMMUv3: tag is the CPU's ASID (CD.ASET = 0) */
+	const struct iom_pt *pt; /* the CPU page table (its root is the pgd) */
 };
 
 /* What differs between IOMMU drivers. */
@@ -114,8 +129,34 @@ struct iom_host_drv_ops {
 	/* Largest ASID/DID the hardware has (e.g. SMMU_IDR0.ASID16). Optional:
 	 * NULL = max_tag. */
 	uint32_t (*max_tag_of)(void *drv);
+	/* SVA: point (rid, pasid) at the process address space mm (SMMUv3: an
+	 * SVA CD; VT-d: a first-level PASID entry). Optional: NULL = SVA is
+	 * refused. Unbind uses detach. */
+	int (*bind_mm)(void *drv, uint32_t rid, uint32_t pasid, const struct iom_host_mm_ctx *mm,
+		       uint32_t pasids_in_use, uint64_t now_ps, uint64_t *done_ps,
+		       struct iom_err *err);
+	/* SVA: the mmu-notifier invalidation of [va, va + size) of an SVA
+	 * domain's tag (arch_invalidate_secondary_tlbs). */
+	int (*mm_invalidate)(void *drv, uint32_t tag, uint64_t va, uint64_t size, uint64_t now_ps,
+			     uint64_t *done_ps, struct iom_err *err);
+	/* PRI (host_pri.c): the driver's side of the page request queue.
+	 * Optional (NULL: no PRI). peek reads the entry `ahead` places after the
+	 * consumer index (timed; 1, or 0 if none), consume moves the index past n
+	 * entries, respond sends the PRG Response for the group ending with
+	 * `last` (code: enum iom_prg_code) and says when it left the IOMMU,
+	 * drain does what the driver does after a PASID's entry is torn down
+	 * (VT-d: a drain wait; NULL: nothing). */
+	int (*prq_peek)(void *drv, uint32_t ahead, struct iom_page_req *r, uint64_t now_ps,
+			uint64_t *done_ps);
+	void (*prq_consume)(void *drv, uint32_t n);
+	int (*pri_respond)(void *drv, const struct iom_page_req *last, uint32_t code,
+			   uint64_t now_ps, uint64_t *done_ps, struct iom_err *err);
+	int (*prq_drain)(void *drv, uint32_t rid, uint32_t pasid, uint64_t now_ps,
+			 uint64_t *done_ps, struct iom_err *err);
 	uint32_t max_tag; /* largest ASID/DID */
 	uint32_t max_vmid; /* largest VMID; 0: no nested domains (host.stage = nested refused) */
+	uint8_t cpu_fmt;   /* SVA: CPU page-table format the IOMMU walks (enum iom_pt_fmt) */
+	bool cpu_asid_ok;  /* SVA: the IOMMU can tag with the CPU's ASID (SMMUv3) */
 };
 
 struct iom_host;
@@ -170,6 +211,34 @@ int iom_host_invalidate(struct iom_host *h, const struct iom_inval *inv, uint64_
 			uint64_t *done_ps, struct iom_err *err);
 
 int iom_host_register_stats(struct iom_host *h, struct iom_stats *s, struct iom_err *err);
+
+/* ---- for host_sva.c / host_pri.c (not for other callers) ----
+ * Attachment slots hold a domain id, or IOM_HOST_SVA_SLOT | mm for a PASID
+ * bound to a process; tags (ASIDs/DIDs) are owned by a domain id or by
+ * IOM_HOST_SVA_SLOT | mm. */
+#define IOM_HOST_SVA_SLOT (1ull << 32)
+struct iom_host_sva *iom_host_sva_of(struct iom_host *h);
+const struct iom_host_cfg *iom_host_config(const struct iom_host *h);
+struct iom_mem *iom_host_mem(struct iom_host *h);
+struct iom_palloc *iom_host_tables(struct iom_host *h);
+struct iom_iommu *iom_host_iommu(struct iom_host *h);
+const struct iom_host_drv_ops *iom_host_ops(const struct iom_host *h, void **drv);
+/* PASID attachments (domains and SVA) of a requester. */
+uint32_t iom_host_pasids_in_use(const struct iom_host *h, uint32_t rid);
+/* The slot of (rid, pasid): false if free. */
+bool iom_host_slot(const struct iom_host *h, uint32_t rid, int64_t pasid, uint64_t *val);
+/* Take (val = IOM_HOST_SVA_SLOT | mm) or free (val = 0) a PASID slot for SVA;
+ * -IOM_EBUSY if taken. */
+int iom_host_sva_slot(struct iom_host *h, uint32_t rid, uint32_t pasid, uint64_t val,
+		      struct iom_err *err);
+/* Lowest free tag for owner; free it. */
+int iom_host_tag_alloc(struct iom_host *h, uint64_t owner, uint32_t *tag, struct iom_err *err);
+void iom_host_tag_free(struct iom_host *h, uint32_t tag);
+/* Take tag for owner; a paging domain holding it moves to the lowest free
+ * tag first (its attachments rewritten, the old tag invalidated), as
+ * arm_smmu_share_asid() does. -IOM_EBUSY if another process holds it. */
+int iom_host_tag_claim(struct iom_host *h, uint32_t tag, uint64_t owner, uint64_t now_ps,
+		       uint64_t *done_ps, struct iom_err *err);
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,10 @@
  * write buffering, cache coherence.  These would sit behind the same
  * iom_mem_timed_* calls.
  *
+ * Routing (iom_mem_set_port, for sim/systemc's TLM module): with a port set,
+ * accesses go to the port's callbacks instead of the pages; the native path
+ * pays one predictable branch per access for it.
+ *
  * Errors: functional accesses outside the address space return
  * -IOM_ERANGE with the address in the message; the fixed-width helpers and
  * timed accesses count such accesses in bad_accesses instead (see mem.h).
@@ -73,7 +77,11 @@ struct iom_mem {
 	int nreq;
 	char req_name[IOM_MEM_MAX_REQUESTERS][MEM_NAME_MAX];
 	struct iom_mem_req_stats req[IOM_MEM_MAX_REQUESTERS];
+	/* routing to an external memory (NULL callbacks = local pages) */
+	struct iom_mem_port port;
 };
+
+#define mem_routed(m, fn) __builtin_expect((m)->port.fn != NULL, 0)
 
 /* ---- property table (section "memory") ---- */
 
@@ -309,10 +317,32 @@ static int mem_copy_in(struct iom_mem *m, uint64_t pa, const uint8_t *src, size_
 	return 0;
 }
 
+/* A functional access through the port; an error response is a bad access
+ * (and a read of zeros). */
+static bool mem_port_functional(struct iom_mem *m, bool write, uint64_t pa, void *buf, size_t len)
+{
+	if (m->port.functional(m->port.ctx, write, pa, buf, len))
+		return true;
+	m->bad_accesses++;
+	if (!write)
+		memset(buf, 0, len);
+	return false;
+}
+
+static int mem_port_err(uint64_t pa, size_t len, bool write, struct iom_err *err)
+{
+	return iom_err_set(err, IOM_EIO,
+			   "memory: the platform memory answered an error to a %zu-byte %s at 0x%" PRIx64,
+			   len, write ? "write" : "read", pa);
+}
+
 int iom_mem_read(struct iom_mem *m, uint64_t pa, void *buf, size_t len, struct iom_err *err)
 {
 	if (!mem_in_range(m, pa, len))
 		return mem_range_err(m, pa, len, err);
+	if (mem_routed(m, functional))
+		return mem_port_functional(m, false, pa, buf, len) ? 0
+								      : mem_port_err(pa, len, false, err);
 	mem_copy_out(m, pa, buf, len);
 	return 0;
 }
@@ -321,6 +351,9 @@ int iom_mem_write(struct iom_mem *m, uint64_t pa, const void *buf, size_t len, s
 {
 	if (!mem_in_range(m, pa, len))
 		return mem_range_err(m, pa, len, err);
+	if (mem_routed(m, functional)) /* the port does not write through buf */
+		return mem_port_functional(m, true, pa, (void *)buf, len)
+			       ? 0 : mem_port_err(pa, len, true, err);
 	if (mem_copy_in(m, pa, buf, len))
 		return iom_err_set(err, IOM_ENOMEM, "memory: out of host memory writing 0x%" PRIx64,
 				   pa);
@@ -329,11 +362,19 @@ int iom_mem_write(struct iom_mem *m, uint64_t pa, const void *buf, size_t len, s
 
 int iom_mem_zero(struct iom_mem *m, uint64_t pa, uint64_t len, struct iom_err *err)
 {
+	static uint8_t zeros[IOM_MEM_PAGE_SIZE];
 	if (!mem_in_range(m, pa, len))
 		return mem_range_err(m, pa, len, err);
 	while (len) {
 		uint64_t off = pa & MEM_PAGE_MASK;
 		uint64_t n = IOM_MIN(len, IOM_MEM_PAGE_SIZE - off);
+		if (mem_routed(m, functional)) {
+			if (!mem_port_functional(m, true, pa, zeros, n))
+				return mem_port_err(pa, n, true, err);
+			pa += n;
+			len -= n;
+			continue;
+		}
 		uint8_t *p = mem_page(m, pa >> IOM_MEM_PAGE_SHIFT);
 		if (p) /* an absent page reads as zero already */
 			memset(p + off, 0, n);
@@ -372,12 +413,16 @@ static uint64_t mem_rdn(struct iom_mem *m, uint64_t pa, unsigned n)
 		m->bad_accesses++;
 		return 0;
 	}
+	uint8_t b[8];
+	if (mem_routed(m, functional)) {
+		mem_port_functional(m, false, pa, b, n);
+		return mem_le_load(b, n);
+	}
 	uint64_t off = pa & MEM_PAGE_MASK;
 	if (off <= IOM_MEM_PAGE_SIZE - n) { /* common case: inside one page */
 		const uint8_t *p = mem_page(m, pa >> IOM_MEM_PAGE_SHIFT);
 		return p ? mem_le_load(p + off, n) : 0;
 	}
-	uint8_t b[8];
 	mem_copy_out(m, pa, b, n);
 	return mem_le_load(b, n);
 }
@@ -390,6 +435,10 @@ static void mem_wrn(struct iom_mem *m, uint64_t pa, uint64_t v, unsigned n)
 		return;
 	}
 	mem_le_store(b, v, n);
+	if (mem_routed(m, functional)) {
+		mem_port_functional(m, true, pa, b, n);
+		return;
+	}
 	if (mem_copy_in(m, pa, b, n))
 		m->bad_accesses++; /* host OOM: nothing better to do in a void helper */
 }
@@ -431,6 +480,19 @@ const struct iom_mem_req_stats *iom_mem_req_stats(const struct iom_mem *m, int r
 	return req >= 0 && req < m->nreq ? &m->req[req] : NULL;
 }
 
+const char *iom_mem_requester_name(const struct iom_mem *m, int req)
+{
+	return req >= 0 && req < m->nreq ? m->req_name[req] : NULL;
+}
+
+void iom_mem_set_port(struct iom_mem *m, const struct iom_mem_port *port)
+{
+	if (port)
+		m->port = *port;
+	else
+		memset(&m->port, 0, sizeof(m->port));
+}
+
 /* Latency of one timed access; draws only when the ratio is strictly
  * between 0 and 1 so ratios 0 and 1 are exact and consume no draws. */
 static uint64_t mem_latency(struct iom_mem *m, struct iom_mem_req_stats *st)
@@ -464,12 +526,40 @@ static struct iom_mem_req_stats *mem_timed_check(struct iom_mem *m, int req, uin
 	return &m->req[req];
 }
 
+/* A timed access through the port: counted here, timed (and moved) there. */
+static uint64_t mem_port_timed(struct iom_mem *m, struct iom_mem_req_stats *st, int req, bool write,
+			       uint64_t pa, void *buf, size_t len, uint64_t now_ps, bool *ok)
+{
+	uint64_t done = now_ps;
+	bool good = m->port.timed(m->port.ctx, req, write, pa, buf, len, now_ps, &done);
+	if (done < now_ps)
+		done = now_ps;
+	if (!good) {
+		m->bad_accesses++;
+		if (!write && buf)
+			memset(buf, 0, len);
+		if (ok)
+			*ok = false;
+		return done;
+	}
+	if (write) {
+		st->writes++;
+		st->write_bytes += len;
+	} else {
+		st->reads++;
+		st->read_bytes += len;
+	}
+	return done;
+}
+
 uint64_t iom_mem_timed_read(struct iom_mem *m, int req, uint64_t pa, void *buf, size_t len,
 			    uint64_t now_ps, bool *ok)
 {
 	struct iom_mem_req_stats *st = mem_timed_check(m, req, pa, len, ok);
 	if (!st)
 		return now_ps;
+	if (mem_routed(m, timed))
+		return mem_port_timed(m, st, req, false, pa, buf, len, now_ps, ok);
 	if (buf)
 		mem_copy_out(m, pa, buf, len);
 	st->reads++;
@@ -483,6 +573,8 @@ uint64_t iom_mem_timed_write(struct iom_mem *m, int req, uint64_t pa, const void
 	struct iom_mem_req_stats *st = mem_timed_check(m, req, pa, len, ok);
 	if (!st)
 		return now_ps;
+	if (mem_routed(m, timed)) /* the port does not write through buf */
+		return mem_port_timed(m, st, req, true, pa, (void *)buf, len, now_ps, ok);
 	if (buf && mem_copy_in(m, pa, buf, len)) {
 		m->bad_accesses++; /* host OOM */
 		if (ok)
@@ -502,6 +594,14 @@ uint64_t iom_mem_timed_rd64(struct iom_mem *m, int req, uint64_t pa, uint64_t no
 		if (done_ps)
 			*done_ps = now_ps;
 		return 0;
+	}
+	if (mem_routed(m, timed)) {
+		uint8_t b[8];
+		bool ok = true;
+		uint64_t done = mem_port_timed(m, st, req, false, pa, b, 8, now_ps, &ok);
+		if (done_ps)
+			*done_ps = done;
+		return ok ? mem_le_load(b, 8) : 0;
 	}
 	uint64_t v = mem_rdn(m, pa, 8);
 	st->reads++;

@@ -85,6 +85,27 @@ uint64_t iom_mem_timed_write(struct iom_mem *m, int req, uint64_t pa, const void
 uint64_t iom_mem_timed_rd64(struct iom_mem *m, int req, uint64_t pa, uint64_t now_ps,
 			    uint64_t *done_ps);
 
+/* ---- routing to an external memory (a SystemC/TLM platform, sim/systemc) ----
+ * With a port set, accesses leave this model and go to the port instead of
+ * the local pages: timed ones to port.timed (which moves the data and says
+ * when the access completed: a TLM initiator socket's b_transport), and,
+ * when port.functional is set, functional ones too (zero time: the socket's
+ * transport_dbg), so that tables the host builds live in the platform's
+ * memory.  The range check against addr_bits and the per-requester counts
+ * (reads, writes, bytes) stay here; latency (and the LLC draw) is the
+ * port's.  A false return is an error response: a timed access then reports
+ * *ok = false and counts a bad access, a functional read returns zeros.
+ * Without a port (the native engine) nothing of this runs. */
+struct iom_mem_port {
+	bool (*timed)(void *ctx, int req, bool write, uint64_t pa, void *buf, size_t len,
+		      uint64_t now_ps, uint64_t *done_ps);
+	bool (*functional)(void *ctx, bool write, uint64_t pa, void *buf, size_t len);
+	void *ctx;
+};
+/* Route accesses to port (copied), or back to local pages with NULL. */
+void iom_mem_set_port(struct iom_mem *m, const struct iom_mem_port *port);
+const char *iom_mem_requester_name(const struct iom_mem *m, int req); /* NULL if unknown */
+
 struct iom_mem_req_stats {
 	uint64_t reads, writes, read_bytes, write_bytes, llc_hits;
 };

@@ -12,9 +12,9 @@
  * described with both functions, the path and the ACS setting that let it
  * through.
  *
- * Not modelled: the timing of the peer-to-peer transfer (it does not reach
- * the IOMMU or memory, so it costs nothing here; link.c times links), the
- * rest of the fabric after the root complex (P2P through the host bridge).
+ * Timing: none here; with iom_pcie_checker_dma_routed() the caller gets
+ * the route of every IOMMU and peer-to-peer piece and times it through the
+ * fabric (fabric.c).
  */
 #include "check.h"
 
@@ -117,9 +117,9 @@ static void describe(const struct iom_pcie_topo *t, uint32_t src, const struct i
 		         addr, b, path, why);
 }
 
-int iom_pcie_checker_dma(struct iom_pcie_checker *c, uint32_t dev, uint64_t iova, uint64_t size,
-                         bool write, iom_pcie_iommu_fn to_iommu, void *ctx,
-                         struct iom_pcie_dma_verdict *v, struct iom_err *err)
+static int check_dma(struct iom_pcie_checker *c, uint32_t dev, uint64_t iova, uint64_t size,
+                     bool write, iom_pcie_iommu_fn to_iommu, iom_pcie_piece_fn piece, void *ctx,
+                     struct iom_pcie_dma_verdict *v, struct iom_err *err)
 {
 	const struct iom_pcie_topo *t = c->t;
 	memset(v, 0, sizeof(*v));
@@ -143,12 +143,18 @@ int iom_pcie_checker_dma(struct iom_pcie_checker *c, uint32_t dev, uint64_t iova
 			c->iommu++;
 			if (r.iommu_rid != own)
 				c->aliased++;
-			int rc = to_iommu(ctx, a, e - a, err);
+			int rc = piece ? piece(ctx, src, &r, a, e - a, err)
+			               : to_iommu(ctx, a, e - a, err);
 			if (rc)
 				return rc;
 		} else if (r.outcome == IOM_ROUTE_P2P) {
 			c->p2p++;
 			c->p2p_bytes += e - a;
+			if (piece) {
+				int rc = piece(ctx, src, &r, a, e - a, err);
+				if (rc)
+					return rc;
+			}
 			if (iom_pcie_isolation_violated(t, src, &r)) {
 				c->violations++;
 				if (!v->violation && !v->blocked)
@@ -167,6 +173,20 @@ int iom_pcie_checker_dma(struct iom_pcie_checker *c, uint32_t dev, uint64_t iova
 		a = e;
 	}
 	return 0;
+}
+
+int iom_pcie_checker_dma(struct iom_pcie_checker *c, uint32_t dev, uint64_t iova, uint64_t size,
+                         bool write, iom_pcie_iommu_fn to_iommu, void *ctx,
+                         struct iom_pcie_dma_verdict *v, struct iom_err *err)
+{
+	return check_dma(c, dev, iova, size, write, to_iommu, NULL, ctx, v, err);
+}
+
+int iom_pcie_checker_dma_routed(struct iom_pcie_checker *c, uint32_t dev, uint64_t iova,
+                                uint64_t size, bool write, iom_pcie_piece_fn piece, void *ctx,
+                                struct iom_pcie_dma_verdict *v, struct iom_err *err)
+{
+	return check_dma(c, dev, iova, size, write, NULL, piece, ctx, v, err);
 }
 
 void iom_pcie_checker_print_summary(const struct iom_pcie_checker *c, FILE *f)

@@ -56,6 +56,17 @@ int iom_pcie_checker_dma(struct iom_pcie_checker *c, uint32_t dev, uint64_t iova
                          bool write, iom_pcie_iommu_fn to_iommu, void *ctx,
                          struct iom_pcie_dma_verdict *v, struct iom_err *err);
 
+/* Called for each piece that reaches the IOMMU or a peer (not the blocked
+ * ones), with its source function and route: the replay times it through
+ * the fabric (fabric.h). */
+typedef int (*iom_pcie_piece_fn)(void *ctx, uint32_t src, const struct iom_pcie_route *r,
+                                 uint64_t addr, uint64_t size, struct iom_err *err);
+
+/* iom_pcie_checker_dma() calling `piece` for the IOMMU and peer-to-peer pieces. */
+int iom_pcie_checker_dma_routed(struct iom_pcie_checker *c, uint32_t dev, uint64_t iova,
+                                uint64_t size, bool write, iom_pcie_piece_fn piece, void *ctx,
+                                struct iom_pcie_dma_verdict *v, struct iom_err *err);
+
 /* One summary line for the replay report. */
 void iom_pcie_checker_print_summary(const struct iom_pcie_checker *c, FILE *f);
 

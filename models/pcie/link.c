@@ -22,6 +22,7 @@
 #include "stats.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- constants of the pcie-bench model ---------------------------------- */
@@ -117,6 +118,7 @@ static const struct iom_pcie_link_cfg pcie_link_defaults = {
 	.switch_hops = 0,
 	.switch_latency_ns = 150,
 	.rc_latency_ns = 445,
+	.peer_latency_ns = 0,
 };
 
 #define T struct iom_pcie_link_cfg
@@ -137,18 +139,22 @@ static const struct iom_prop pcie_link_props[] = {
 	IOM_PROP_U32_(T, link_latency_ns, 0, 1000000, "ns",
 		      "one-way port-to-port latency of a link, without serialisation"),
 	IOM_PROP_U32_(T, switch_hops, 0, 16, "switches",
-		      "switches between the endpoint and its root port"),
+		      "analytic model only: switches between the endpoint and its root port "
+		      "(a topology has its own)"),
 	IOM_PROP_U32_(T, switch_latency_ns, 0, 1000000, "ns",
 		      "cut-through forwarding latency of one switch"),
 	IOM_PROP_U32_(T, rc_latency_ns, 0, 100000000, "ns",
 		      "analytic read latency only: request arrival to first completion sent"),
+	IOM_PROP_U32_(T, peer_latency_ns, 0, 100000000, "ns",
+		      "replay with a topology: a function answering a read of its BAR, request "
+		      "arrival to first completion sent (not calibrated)"),
 };
 #undef T
 
 const struct iom_prop_table iom_pcie_link_prop_table = {
 	.section = "pcie.link",
-	.doc = "PCIe link between an endpoint and its root port: generation, width, sizes, "
-	       "latencies",
+	.doc = "PCIe links: every link of a pcie topology unless the functions below a port give "
+	       "their own link: values; generation, width, sizes, latencies",
 	.props = pcie_link_props,
 	.nprops = IOM_ARRAY_SIZE(pcie_link_props),
 	.defaults = &pcie_link_defaults,
@@ -268,9 +274,15 @@ uint32_t iom_pcie_tlp_wire_bytes(const struct iom_pcie_link_params *p, enum iom_
 
 uint32_t iom_pcie_cpl_len(const struct iom_pcie_link_params *p, uint64_t addr, uint64_t left)
 {
-	uint64_t rcb = p->cfg.rcb, mps = p->cfg.mps;
+	return iom_pcie_cpl_len_by(p->cfg.mps, p->cfg.rcb, p->cfg.cpl_split, addr, left);
+}
+
+uint32_t iom_pcie_cpl_len_by(uint32_t mps_, uint32_t rcb_, unsigned split, uint64_t addr,
+			     uint64_t left)
+{
+	uint64_t rcb = rcb_, mps = mps_;
 	uint64_t n;
-	if (p->cfg.cpl_split == IOM_PCIE_CPL_RCB) {
+	if (split == IOM_PCIE_CPL_RCB) {
 		n = rcb - (addr & (rcb - 1)); /* to the next RCB boundary */
 		n = IOM_MIN(n, mps);
 	} else {
@@ -418,6 +430,9 @@ int iom_pcie_link_init(struct iom_pcie_link *l, const struct iom_pcie_link_cfg *
 
 void iom_pcie_link_fini(struct iom_pcie_link *l)
 {
+	free(l->cal[IOM_PCIE_UP].iv);
+	free(l->cal[IOM_PCIE_DOWN].iv);
+	l->cal[IOM_PCIE_UP].iv = l->cal[IOM_PCIE_DOWN].iv = NULL;
 	if (l->dir[IOM_PCIE_UP].slots)
 		iom_resource_fini(&l->dir[IOM_PCIE_UP]);
 	if (l->dir[IOM_PCIE_DOWN].slots)
@@ -428,11 +443,94 @@ static inline uint64_t pcie_link_send(struct iom_pcie_link *l, uint64_t now_ps,
 				      enum iom_pcie_dir dir, uint32_t wire, uint32_t data)
 {
 	uint64_t ser = iom_pcie_ser_ps(&l->p, wire);
-	uint64_t start = iom_resource_acquire(&l->dir[dir], now_ps, ser, NULL);
+	return iom_pcie_link_put(l, now_ps, dir, wire, data, ser) + ser + l->p.oneway_ps;
+}
+
+/* Room for one more interval at the end of c's live range; false if memory
+ * ran out. */
+static bool pcie_cal_room(struct iom_pcie_cal *c)
+{
+	if (c->lo + c->n < c->cap)
+		return true;
+	if (c->lo) { /* slide the live intervals back to the start */
+		memmove(c->iv, c->iv + c->lo, c->n * sizeof(*c->iv));
+		c->lo = 0;
+		if (c->n < c->cap)
+			return true;
+	}
+	uint32_t cap = c->cap ? 2 * c->cap : 16;
+	struct iom_pcie_iv *iv = realloc(c->iv, cap * sizeof(*iv));
+	if (!iv)
+		return false;
+	c->iv = iv;
+	c->cap = cap;
+	return true;
+}
+
+/* Book [t, t + dur) at the first gap at or after t; returns t as moved. */
+static uint64_t pcie_cal_take(struct iom_pcie_cal *c, uint64_t horizon, uint64_t t, uint64_t dur)
+{
+	while (c->n && c->iv[c->lo].e <= horizon) { /* nothing will be ready that early */
+		c->lo++;
+		c->n--;
+	}
+	if (!c->n)
+		c->lo = 0;
+	struct iom_pcie_iv *v = c->iv + c->lo;
+	uint32_t n = c->n, k = n;
+	if (n && t < v[n - 1].e) {
+		/* the first interval that ends after t: usually the last one */
+		uint32_t lo = n == 1 || t >= v[n - 2].e ? n - 1 : 0, hi = n - 1;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (v[mid].e <= t)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (k = lo; k < n; k++) {
+			if (t + dur <= v[k].s)
+				break; /* it fits in the gap before v[k] */
+			t = IOM_MAX(t, v[k].e);
+		}
+	}
+	bool prev = k > 0 && v[k - 1].e == t, next = k < n && v[k].s == t + dur;
+	if (prev && next) {
+		v[k - 1].e = v[k].e;
+		memmove(v + k, v + k + 1, (n - k - 1) * sizeof(*v));
+		c->n--;
+	} else if (prev) {
+		v[k - 1].e = t + dur;
+	} else if (next) {
+		v[k].s = t;
+	} else if (pcie_cal_room(c)) {
+		v = c->iv + c->lo;
+		memmove(v + k + 1, v + k, (n - k) * sizeof(*v));
+		v[k] = (struct iom_pcie_iv){t, t + dur};
+		c->n++;
+	} else if (n) { /* out of memory: after everything, extending the last */
+		t = IOM_MAX(t, v[n - 1].e);
+		v[n - 1].e = t + dur;
+	}
+	return t;
+}
+
+uint64_t iom_pcie_link_put_cal(struct iom_pcie_link *l, uint64_t horizon_ps, uint64_t ready_ps,
+			       enum iom_pcie_dir dir, uint32_t wire, uint32_t data,
+			       uint64_t ser_ps)
+{
+	uint64_t start = pcie_cal_take(&l->cal[dir], horizon_ps, ready_ps, ser_ps);
+	struct iom_resource *r = &l->dir[dir];
+	r->acquisitions++;
+	r->busy_ps += ser_ps;
+	if (start > ready_ps) {
+		r->waited++;
+		r->wait_ps += start - ready_ps;
+	}
 	l->tlps[dir]++;
 	l->wire_bytes[dir] += wire;
 	l->data_bytes[dir] += data;
-	return start + ser + l->p.oneway_ps;
+	return start;
 }
 
 uint64_t iom_pcie_link_tx(struct iom_pcie_link *l, uint64_t now_ps, enum iom_pcie_dir dir,
@@ -497,7 +595,7 @@ int iom_pcie_link_register_stats(struct iom_pcie_link *l, struct iom_stats *s,
 				 struct iom_err *err)
 {
 	static const char *const dn[2] = { "up", "down" };
-	char n[96];
+	char n[160];
 	int r = 0;
 	for (int d = 0; d < 2 && !r; d++) {
 #define LINK_CTR(leaf, unit, desc, ptr)                                                            \

@@ -93,6 +93,7 @@ struct iom_pcie_link_cfg {
 	uint32_t switch_hops;       /* switches between the endpoint and the root port */
 	uint32_t switch_latency_ns; /* per switch, cut-through */
 	uint32_t rc_latency_ns;     /* read request arrival -> first completion leaves (analytic) */
+	uint32_t peer_latency_ns;   /* replay: a peer's BAR read, request arrival -> completion */
 };
 
 /* The property table (section "pcie.link"). */
@@ -146,6 +147,9 @@ static inline uint32_t iom_pcie_req_len(uint64_t addr, uint64_t left, uint32_t m
 }
 /* Payload of the next completion of a request with `left` bytes to go at addr. */
 uint32_t iom_pcie_cpl_len(const struct iom_pcie_link_params *p, uint64_t addr, uint64_t left);
+/* The same with the completer's MPS, RCB and split (enum iom_pcie_cpl_split) given. */
+uint32_t iom_pcie_cpl_len_by(uint32_t mps, uint32_t rcb, unsigned split, uint64_t addr,
+			     uint64_t left);
 
 /* TLPs, wire bytes and data bytes of one transfer, per direction. */
 struct iom_pcie_cost {
@@ -180,10 +184,26 @@ uint64_t iom_pcie_read_latency_ps(const struct iom_pcie_link_params *p, uint64_t
 
 /* ---- time-stepped link ------------------------------------------------- */
 
+/* One direction as a calendar of busy intervals [s, e), sorted, disjoint and
+ * not touching (touching ones are merged): for TLPs that are not sent in
+ * time order (fabric.c sends a whole DMA's requests, then its completions,
+ * then the next DMA's).  A TLP takes the first idle gap at or after its
+ * ready time that holds it -- so one ready earlier goes first, as on the
+ * wire, whatever the order of the calls.  Intervals that end at or before
+ * the caller's horizon (no TLP will be ready before it) are dropped. */
+struct iom_pcie_iv {
+	uint64_t s, e;
+};
+struct iom_pcie_cal {
+	struct iom_pcie_iv *iv; /* live: iv[lo .. lo + n) */
+	uint32_t lo, n, cap;
+};
+
 struct iom_pcie_link {
 	struct iom_pcie_link_params p;
-	char name[32];
+	char name[96];
 	struct iom_resource dir[2]; /* one serial resource per direction */
+	struct iom_pcie_cal cal[2]; /* or a calendar (iom_pcie_link_put_cal) */
 	/* stats, per direction */
 	uint64_t tlps[2];
 	uint64_t wire_bytes[2];
@@ -193,6 +213,30 @@ struct iom_pcie_link {
 int iom_pcie_link_init(struct iom_pcie_link *l, const struct iom_pcie_link_cfg *cfg,
 		       const char *name, struct iom_err *err);
 void iom_pcie_link_fini(struct iom_pcie_link *l);
+
+/* Serialise a TLP of `wire` bytes (`data` of them payload) that is ready at
+ * ready_ps on direction dir: counted, the direction held for ser_ps from the
+ * returned start time.  Its first byte reaches the far end at start +
+ * oneway_ps, its last byte ser_ps later (fabric.c chains links with it). */
+static inline uint64_t iom_pcie_link_put(struct iom_pcie_link *l, uint64_t ready_ps,
+					 enum iom_pcie_dir dir, uint32_t wire, uint32_t data,
+					 uint64_t ser_ps)
+{
+	uint64_t start = iom_resource_acquire(&l->dir[dir], ready_ps, ser_ps, NULL);
+	l->tlps[dir]++;
+	l->wire_bytes[dir] += wire;
+	l->data_bytes[dir] += data;
+	return start;
+}
+
+/* iom_pcie_link_put() on the calendar of direction dir: the TLP starts in
+ * the first gap at or after ready_ps that holds ser_ps; no TLP may later be
+ * ready before horizon_ps.  Counts the TLP and the direction's busy and wait
+ * time (dir[].busy_ps, wait_ps) as the resource would.  A link uses either
+ * this or iom_pcie_link_put(), not both. */
+uint64_t iom_pcie_link_put_cal(struct iom_pcie_link *l, uint64_t horizon_ps, uint64_t ready_ps,
+			       enum iom_pcie_dir dir, uint32_t wire, uint32_t data,
+			       uint64_t ser_ps);
 
 /* Send one TLP that is ready at now_ps. Returns when it has been received at
  * the far end (its last byte, after the one-way latency). */

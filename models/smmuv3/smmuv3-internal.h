@@ -110,4 +110,26 @@ uint32_t smmu_idr(const struct iom_smmu *s, unsigned n);
 /* Empty every micro-TLB (any TLBI or CFGI; see smmuv3.c). */
 void smmu_utlb_flush_all(struct iom_smmu *s);
 
+/* smmuv3.c: the translation pipeline for t, with `ats` the Translation Request it serves
+ * (t->at = IOM_TXN_AT_TREQ) or NULL. */
+int smmu_translate_req(struct iom_smmu *s, struct iom_txn *t, struct iom_ats_req *ats,
+		       struct iom_err *err);
+
+/* smmuv3_ats.c: the ATS decisions the pipeline's hooks ask for. */
+#define SMMU_ATS_SILENT 0x100u /* UR / abort without an event */
+#define SMMU_ATS_UNIMP 0x200u  /* split-stage ATS (EATS = 0b10): not implemented */
+/* What the STE says about a Translation Request (treq) or a Translated transaction:
+ * 0 = go on, SMMU_ATS_SILENT, SMMU_ATS_UNIMP, or the event ID to record. */
+uint32_t smmu_ats_ste_check(const uint64_t *ste, bool treq);
+/* A Translation Request ended with event `id` (0: abort without one): the completion in
+ * r; returns whether the event is recorded. */
+bool smmu_ats_outcome(struct iom_smmu *s, struct iom_ats_req *r, uint32_t id);
+/* A Translation Request translated by entry e: the completion in r (13.7.1). */
+void smmu_ats_grant(struct iom_smmu *s, struct iom_ats_req *r, const struct iom_txn *t,
+		    const struct smmu_tlb_entry *e, uint64_t pa_base);
+/* Stage 1 of a nested Translation Request grants some access at its privilege. */
+bool smmu_ats_s1_grants(const struct iom_txn *t, const struct smmu_tlb_entry *e);
+/* Stage 1 skipped by S1DSS with stage 2 off: the identity completion (13.6.4). */
+void smmu_ats_identity(struct iom_smmu *s, struct iom_ats_req *r);
+
 #endif

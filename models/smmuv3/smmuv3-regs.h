@@ -34,10 +34,11 @@ static inline uint64_t smmu_fset(uint64_t w, unsigned hi, unsigned lo, uint64_t 
 #define SMMU_EVT_BYTES 32u
 
 /* ---- registers (6.3) ---- */
-/* SMMU_CR0: SMMUEN bit 0, EVTQEN bit 2, CMDQEN bit 3 */
+/* SMMU_CR0: SMMUEN bit 0, EVTQEN bit 2, CMDQEN bit 3, ATSCHK bit 4 */
 #define SMMU_CR0_SMMUEN (1u << 0)
 #define SMMU_CR0_EVTQEN (1u << 2)
 #define SMMU_CR0_CMDQEN (1u << 3)
+#define SMMU_CR0_ATSCHK (1u << 4) /* ATS Translated transactions checked against the STE */
 /* SMMU_GBPA.ABORT bit 20: with SMMUEN=0, abort instead of bypass */
 static inline uint32_t smmu_gbpa_abort(uint32_t r) { return (uint32_t)smmu_fget(r, 20, 20); }
 /* SMMU_STRTAB_BASE: ADDR [51:6], RA bit 62 */

@@ -107,6 +107,9 @@ static const struct iom_prop smmu_props[] = {
 	IOM_PROP_U32_(struct iom_smmu_cfg, walk_cache_levels, 0, 7, "mask",
 		      "table levels whose descriptors the walk caches (both stages) keep: bit l = "
 		      "level l; 7 = levels 0, 1 and 2"),
+	IOM_PROP_BOOL_(struct iom_smmu_cfg, atschk,
+		       "SMMU_CR0.ATSCHK as the driver programs it: ATS Translated transactions are "
+		       "checked against STE.EATS (mainline Linux leaves it 0: they pass unchecked)"),
 };
 
 static const struct iom_smmu_cfg smmu_defaults = {
@@ -254,6 +257,15 @@ static struct iom_cache *smmu_cache(struct iom_smmu *s, const char *what,
 	return iom_cache_create(n, cfg, value_size, s->period_ps, err);
 }
 
+static iom_smmu_tlb_hook smmu_tlb_hook_fn;
+static void *smmu_tlb_hook_ctx;
+
+void iom_smmu_set_tlb_hook(iom_smmu_tlb_hook fn, void *ctx)
+{
+	smmu_tlb_hook_fn = fn;
+	smmu_tlb_hook_ctx = ctx;
+}
+
 static int smmu_make_caches(struct iom_smmu *s, struct iom_err *err)
 {
 	s->tlb.c = smmu_cache(s, "tlb", &s->cfg.tlb, sizeof(struct smmu_tlb_entry), err);
@@ -270,6 +282,11 @@ static int smmu_make_caches(struct iom_smmu *s, struct iom_err *err)
 		s->cfgc = smmu_cache(s, "config_cache", &s->cfg.config_cache, SMMU_STE_BYTES, err);
 	if (!s->cfgc)
 		return -err->code;
+	if (smmu_tlb_hook_fn) {
+		int r = smmu_tlb_hook_fn(s->tlb.c, smmu_tlb_hook_ctx, err);
+		if (r)
+			return r;
+	}
 	/* Micro-TLBs are made per StreamID on first use: check the geometry now. */
 	s->utlb_on = s->cfg.utlb.entries > 0;
 	if (s->utlb_on) {
@@ -335,6 +352,7 @@ void iom_smmu_destroy(struct iom_smmu *s)
 const char *iom_smmu_name(const struct iom_smmu *s) { return s->name; }
 uint64_t iom_smmu_period_ps(const struct iom_smmu *s) { return s->period_ps; }
 const struct iom_smmu_stats *iom_smmu_stats(const struct iom_smmu *s) { return &s->st; }
+const struct iom_smmu_cfg *iom_smmu_config(const struct iom_smmu *s) { return &s->cfg; }
 struct iom_cache *iom_smmu_tlb(struct iom_smmu *s) { return s->tlb.c; }
 struct iom_cache *iom_smmu_walk_cache(struct iom_smmu *s) { return s->wc; }
 struct iom_cache *iom_smmu_s2_walk_cache(struct iom_smmu *s) { return s->s2wc; }
@@ -496,6 +514,7 @@ struct smmu_stage {
 struct smmu_req {
 	struct iom_smmu *s;
 	struct iom_txn *t;
+	struct iom_ats_req *ats; /* the ATS Translation Request t serves (smmuv3_ats.c), or NULL */
 	uint64_t now;
 	uint32_t sid, ssid;
 	uint32_t ssv;
@@ -530,7 +549,8 @@ struct smmu_s2_out {
 static bool smmu_event_has_addr(uint32_t id)
 {
 	return id == SMMU_EVT_F_TRANSLATION || id == SMMU_EVT_F_ADDR_SIZE || id == SMMU_EVT_F_ACCESS ||
-	       id == SMMU_EVT_F_PERMISSION || id == SMMU_EVT_F_WALK_EABT;
+	       id == SMMU_EVT_F_PERMISSION || id == SMMU_EVT_F_WALK_EABT ||
+	       id == SMMU_EVT_F_BAD_ATS_TREQ;
 }
 
 /* Event record per 7.3: word 0 for every event; for the translation-related faults and
@@ -549,6 +569,11 @@ static void smmu_event_build(const struct smmu_req *rq, uint32_t id, uint64_t ev
 	}
 	if (id == SMMU_EVT_F_STE_FETCH || id == SMMU_EVT_F_CD_FETCH) {
 		smmu_evt_set_fetch_addr(ev, rq->fetch_pa); /* 7.3.4, 7.3.10: FetchAddr */
+		return;
+	}
+	if (id == SMMU_EVT_F_TRANSL_FORBIDDEN) { /* 7.3.8: RnW and the address only */
+		smmu_evt_set_rnw(ev, !t->write);
+		smmu_evt_set_input_addr(ev, t->iova);
 		return;
 	}
 	if (!smmu_event_has_addr(id))
@@ -576,6 +601,14 @@ static int smmu_terminate(struct iom_smmu *s, struct smmu_req *rq, uint32_t id, 
 	t->status = status;
 	t->fault = (uint16_t)id;
 	t->done_ps = rq->now;
+	if (rq->ats) { /* a Translation Request: its completion, not a fault (3.9.1.2) */
+		if (smmu_ats_outcome(s, rq->ats, id) && record) {
+			uint64_t ev[4];
+			smmu_event_build(rq, id, ev);
+			smmu_evtq_push(s, ev, rq->now);
+		}
+		return SMMU_DONE;
+	}
 	if (id) {
 		s->st.faults++;
 		s->st.fault_by_id[id & 0xff]++;
@@ -591,10 +624,11 @@ static int smmu_terminate(struct iom_smmu *s, struct smmu_req *rq, uint32_t id, 
 	return SMMU_DONE;
 }
 
-/* Configuration errors abort the transaction and are always recorded. */
+/* Configuration errors abort the transaction and are recorded -- except for ATS
+ * Translated transactions (3.9.1.3: only with SMMU_CR2.REC_CFG_ATS, which is 0). */
 static int smmu_cfg_fault(struct iom_smmu *s, struct smmu_req *rq, uint32_t id)
 {
-	return smmu_terminate(s, rq, id, true, IOM_TXN_ABORT);
+	return smmu_terminate(s, rq, id, rq->t->at != IOM_TXN_AT_TRANSLATED, IOM_TXN_ABORT);
 }
 
 /* Stage-1 translation-related faults: CLASS = IN, recorded if CD.R = 1 (5.5). */
@@ -649,6 +683,8 @@ static int smmu_unimp(struct iom_smmu *s, struct smmu_req *rq, struct iom_err *e
 
 static int smmu_bypass(struct iom_smmu *s, struct smmu_req *rq)
 {
+	if (rq->ats)
+		smmu_ats_identity(s, rq->ats);
 	rq->t->status = IOM_TXN_OK;
 	rq->t->pa = rq->t->iova;
 	rq->t->done_ps = rq->now;
@@ -1505,7 +1541,8 @@ static int smmu_s2_xlat(struct iom_smmu *s, struct smmu_req *rq, struct smmu_tlb
 		smmu_tlbc_fill(tc, 0, rq->vmid, SMMU_TAG_S2, ipa, &o->e);
 	}
 	o->pa = o->e.pa_base + (ipa & (o->e.page_size - 1));
-	if (!smmu_s2_perm_ok(write, exec, txn && (t->flags & IOM_TXN_PRIV), &o->e))
+	/* A Translation Request's own access is granted, not checked (smmu_ats_grant). */
+	if (!(txn && rq->ats) && !smmu_s2_perm_ok(write, exec, txn && (t->flags & IOM_TXN_PRIV), &o->e))
 		o->fault = SMMU_EVT_F_PERMISSION;
 	return 0;
 }
@@ -1684,6 +1721,13 @@ static int smmu_finish(struct iom_smmu *s, struct smmu_req *rq, const struct smm
 	bool exec = !t->write && (t->flags & IOM_TXN_EXEC), priv = t->flags & IOM_TXN_PRIV;
 	uint64_t off = ia & (e->page_size - 1);
 
+	if (rq->ats) { /* a Translation Request: the permissions granted, the range */
+		smmu_ats_grant(s, rq->ats, t, e, e->pa_base);
+		t->status = IOM_TXN_OK;
+		t->pa = e->pa_base + off;
+		t->done_ps = rq->now;
+		return SMMU_DONE;
+	}
 	if (!smmu_s1_perm_ok(t, e))
 		return smmu_xlat_fault(s, rq, SMMU_EVT_F_PERMISSION);
 	if (!smmu_s2_perm_ok(t->write, exec, priv, e))
@@ -1784,7 +1828,8 @@ static int smmu_nested_translate(struct iom_smmu *s, struct smmu_req *rq, struct
 	}
 	struct smmu_tlb_entry s1e;
 	smmu_s1_entry(&rq->s1, &w, rq->va, &s1e);
-	if (!smmu_s1_perm_ok(rq->t, &s1e)) { /* stage 1 denies: no stage-2 lookup */
+	if (rq->ats ? !smmu_ats_s1_grants(rq->t, &s1e) : !smmu_s1_perm_ok(rq->t, &s1e)) {
+		/* stage 1 denies (a Translation Request: grants nothing): no stage-2 lookup */
 		smmu_slot_end(s, req, start, rq->now);
 		return smmu_xlat_fault(s, rq, SMMU_EVT_F_PERMISSION);
 	}
@@ -1848,6 +1893,14 @@ static int smmu_decode_and_translate(struct iom_smmu *s, struct smmu_req *rq, st
 	int rc = smmu_find_ste(s, rq, err);
 	if (rc)
 		return rc;
+	if (rq->ats) { /* 3.9.1.2: may this stream make Translation Requests at all? */
+		uint32_t v = smmu_ats_ste_check(rq->ste, true);
+		if (v == SMMU_ATS_UNIMP)
+			return smmu_unimp(s, rq, err, "split-stage ATS (STE.EATS = 0b10)");
+		if (v)
+			return smmu_terminate(s, rq, v == SMMU_ATS_SILENT ? 0 : v, true,
+					      IOM_TXN_ABORT);
+	}
 	uint64_t cfg = smmu_ste_config(rq->ste);
 	if (cfg < SMMU_STE_CFG_BYPASS) /* abort, no event; reserved 0b0xx behave so (5.2) */
 		return smmu_terminate(s, rq, 0, false, IOM_TXN_ABORT);
@@ -1872,10 +1925,44 @@ static int smmu_decode_and_translate(struct iom_smmu *s, struct smmu_req *rq, st
 	return rq->s2 ? smmu_nested_translate(s, rq, err) : smmu_s1_translate(s, rq, err);
 }
 
-int iom_smmu_translate(struct iom_smmu *s, struct iom_txn *t, struct iom_err *err)
+/* An ATS Translated transaction (3.9.1.3): a PA that bypasses translation, checked
+ * against the STE only with SMMU_CR0.ATSCHK = 1 (configuration errors abort it without an
+ * event: SMMU_CR2.REC_CFG_ATS = 0). */
+static int smmu_translated(struct iom_smmu *s, struct smmu_req *rq, struct iom_err *err)
+{
+	struct iom_txn *t = rq->t;
+	int rc = SMMU_CONT;
+	if (s->cr0 & SMMU_CR0_ATSCHK) {
+		rc = smmu_find_ste(s, rq, err);
+		if (rc)
+			goto out;
+		uint32_t v = smmu_ats_ste_check(rq->ste, false);
+		if (v == SMMU_ATS_UNIMP)
+			return smmu_unimp(s, rq, err, "split-stage ATS (STE.EATS = 0b10)");
+		if (v) {
+			rc = smmu_terminate(s, rq, v == SMMU_ATS_SILENT ? 0 : v, true, IOM_TXN_ABORT);
+			goto out;
+		}
+	}
+	if (t->iova >> s->cfg.oas_bits) { /* 3.9.1.1: the model aborts, no event */
+		rc = smmu_terminate(s, rq, 0, false, IOM_TXN_ABORT);
+		goto out;
+	}
+	t->pa = t->iova;
+	t->done_ps = rq->now;
+	s->st.ats_translated++;
+	return SMMU_DONE;
+out:
+	if (rc > 0)
+		s->st.ats_translated_aborted++;
+	return rc;
+}
+
+int smmu_translate_req(struct iom_smmu *s, struct iom_txn *t, struct iom_ats_req *ats,
+		       struct iom_err *err)
 {
 	uint64_t ste_buf[SMMU_STE_WORDS], cd_buf[SMMU_CD_WORDS]; /* filled only on a fetch */
-	struct smmu_req rq = { .s = s, .t = t, .now = t->issue_ps, .sid = t->rid,
+	struct smmu_req rq = { .s = s, .t = t, .ats = ats, .now = t->issue_ps, .sid = t->rid,
 			       .ste_buf = ste_buf, .cd_buf = cd_buf };
 
 	smmu_txn_reset(t);
@@ -1883,6 +1970,12 @@ int iom_smmu_translate(struct iom_smmu *s, struct iom_txn *t, struct iom_err *er
 	rq.ssv = !!(t->flags & IOM_TXN_PASID_VALID);
 	rq.ssid = rq.ssv ? t->pasid : 0;
 	if (!(s->cr0 & SMMU_CR0_SMMUEN)) {
+		if (t->at != IOM_TXN_AT_UNTRANSLATED) { /* 3.9.1.2, 3.9.1.3 */
+			smmu_terminate(s, &rq, ats ? SMMU_EVT_F_BAD_ATS_TREQ
+						   : SMMU_EVT_F_TRANSL_FORBIDDEN, true, IOM_TXN_ABORT);
+			s->st.ats_translated_aborted += !ats;
+			return 0;
+		}
 		/* 3.4: beyond the OAS the transaction aborts, without an event */
 		if (smmu_gbpa_abort(s->gbpa) || (t->iova >> s->cfg.oas_bits))
 			smmu_terminate(s, &rq, 0, false, IOM_TXN_ABORT);
@@ -1890,8 +1983,23 @@ int iom_smmu_translate(struct iom_smmu *s, struct iom_txn *t, struct iom_err *er
 			smmu_bypass(s, &rq);
 		return 0;
 	}
-	if (s->utlb_on && smmu_utlb_lookup(s, &rq))
-		return 0;
-	int rc = smmu_decode_and_translate(s, &rq, err);
+	int rc;
+	if (t->at == IOM_TXN_AT_UNTRANSLATED) {
+		if (s->utlb_on && smmu_utlb_lookup(s, &rq))
+			return 0;
+		rc = smmu_decode_and_translate(s, &rq, err);
+	} else if (t->at == IOM_TXN_AT_TRANSLATED) {
+		rc = smmu_translated(s, &rq, err);
+	} else if (ats) {
+		rc = smmu_decode_and_translate(s, &rq, err);
+	} else {
+		return iom_err_set(err, IOM_EINVAL, "smmu %s: SID %u: a Translation Request (AT = "
+				   "01b) goes through iom_smmu_ats_translate()", s->name, rq.sid);
+	}
 	return rc < 0 ? rc : 0;
+}
+
+int iom_smmu_translate(struct iom_smmu *s, struct iom_txn *t, struct iom_err *err)
+{
+	return smmu_translate_req(s, t, NULL, err);
 }

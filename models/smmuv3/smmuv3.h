@@ -10,9 +10,10 @@
  * STE.S2HA/S2HD), a TLB, an IPA cache, per-stage walk caches, a configuration cache and
  * optional per-StreamID micro-TLBs, every translation and configuration event with its
  * record, and every Non-secure command with its architected effect for the ID registers
- * the model advertises (see smmuv3_cmdq.c). Not implemented (rejected with -IOM_ENOTSUP
- * and an iom_unimp diagnostic): StreamWorld EL2 / EL2-E2H (STE.STRW = 0b10), ATS
- * translation requests, the stall model (IDR0.STALL_MODEL = 0b01, so CD.S / STE.S2S = 1
+ * the model advertises (see smmuv3_cmdq.c), PCIe ATS Translation Requests and Translated
+ * transactions (smmuv3_ats.c). Not implemented (rejected with -IOM_ENOTSUP and an
+ * iom_unimp diagnostic): StreamWorld EL2 / EL2-E2H (STE.STRW = 0b10), split-stage ATS
+ * (STE.EATS = 0b10), the stall model (IDR0.STALL_MODEL = 0b01, so CD.S / STE.S2S = 1
  * are ILLEGAL), VMSAv8-32 tables (IDR0.TTF = AArch64 only, so AA64 = 0 is ILLEGAL),
  * FEAT_LPA2 (CD.DS / STE.S2DS).
  *
@@ -51,6 +52,7 @@ struct iom_smmu_cfg {
 	uint32_t oas_bits;    /* IDR5.OAS: 32, 36, 40, 42, 44, 48 or 52 (52: IDR5.VAX = 1 too) */
 	uint32_t httu;        /* IDR0.HTTU: 0 none, 1 access flag, 2 access flag + dirty state */
 	uint32_t walk_cache_levels; /* bit l: table descriptors of level l go to the walk caches */
+	bool atschk;          /* SMMU_CR0.ATSCHK as the driver programs it (Linux: 0) */
 	struct iom_cache_cfg tlb;
 	struct iom_cache_cfg walk_cache;    /* stage 1 (and nested stage-1) table descriptors */
 	struct iom_cache_cfg s2_walk_cache; /* stage-2 table descriptors */
@@ -141,6 +143,25 @@ struct iom_smmu_ats_ops {
 };
 /* Install (or with ops NULL remove) the ATS/PRI hooks; ops must outlive the model. */
 void iom_smmu_set_ats_ops(struct iom_smmu *s, const struct iom_smmu_ats_ops *ops, void *ctx);
+/* Route CMD_ATC_INV to a root complex's ATS port (iommu.h; NULL removes the hooks); the
+ * port must outlive the model. PRI responses are not forwarded. */
+void iom_smmu_set_ats_port(struct iom_smmu *s, const struct iom_ats_port *port);
+
+/* ---- PCIe ATS (3.9.1, 13.6, 13.7; smmuv3_ats.c) ----
+ * An ATS Translation Request: UR with F_BAD_ATS_TREQ when SMMUEN = 0, STE.Config = 0b100
+ * or the effective EATS is 0b00 (UR without an event for Config = 0b000); CA for a
+ * configuration error (no event: SMMU_CR2.REC_CFG_ATS = 0); Success with R = W = 0 and
+ * the STU (4 KB) for a translation, address-size or access fault at either stage, or a
+ * stage-2 permission fault on a CD / table fetch; otherwise Success with the permissions
+ * the tables grant at the request's privilege (13.7.1, no INSTCFG/PRIVCFG overrides), the
+ * range of the TLB entry (nested: the smaller leaf of both stages) and HTTU updates for NW.
+ * A stage-1-only STE whose S1DSS bypasses answers a request without PASID with an
+ * identity range of the OAS, R = W = 1 (13.6.4). Translated transactions (iom_txn.at =
+ * IOM_TXN_AT_TRANSLATED): F_TRANSL_FORBIDDEN when SMMUEN = 0; with CR0.ATSCHK = 1 the STE
+ * is checked (Config 0b000: abort; 0b100 or EATS 0b00: F_TRANSL_FORBIDDEN; configuration
+ * errors abort unrecorded); then the address passes through as a PA, aborted without an
+ * event beyond the OAS (3.9.1.1). */
+int iom_smmu_ats_translate(struct iom_smmu *s, struct iom_ats_req *r, struct iom_err *err);
 
 /* ---- transactions ---- */
 /* Translate one transaction (outcome in t). -IOM_ENOTSUP for configurations
@@ -173,15 +194,27 @@ struct iom_smmu_stats {
 	uint64_t httu_rmws;          /* timed read-modify-writes those updates cost */
 	uint64_t httu_rewalks;       /* writes that hit a writable-clean TLB / IPA-cache entry */
 	uint64_t utlb_hits, utlb_misses, utlb_flushes;
+	uint64_t ats_tr;             /* ATS Translation Requests */
+	uint64_t ats_tr_ur, ats_tr_ca;   /* answered Unsupported Request / Completer Abort */
+	uint64_t ats_tr_noaccess;    /* answered Success with R = W = Exe = 0 */
+	uint64_t ats_translated;     /* Translated transactions passed through */
+	uint64_t ats_translated_aborted; /* Translated transactions aborted */
+	uint64_t atc_sync_errors;    /* CMD_SYNCs stopped by an ATC invalidation timeout */
 	struct iom_hist hit_latency_ps, miss_latency_ps, walk_latency_ps;
 	struct iom_hist sync_latency_ps; /* doorbell to CMD_SYNC completion */
 };
 const struct iom_smmu_stats *iom_smmu_stats(const struct iom_smmu *s);
+const struct iom_smmu_cfg *iom_smmu_config(const struct iom_smmu *s);
 struct iom_cache *iom_smmu_tlb(struct iom_smmu *s);
 struct iom_cache *iom_smmu_walk_cache(struct iom_smmu *s);
 struct iom_cache *iom_smmu_config_cache(struct iom_smmu *s);
 struct iom_cache *iom_smmu_s2_walk_cache(struct iom_smmu *s);
 struct iom_cache *iom_smmu_ipa_cache(struct iom_smmu *s);
+/* Co-simulation hook (process-wide, NULL = none): called with the TLB of every SMMU
+ * created afterwards, empty, before its first use, e.g. to put the Verilated RTL IOTLB in
+ * its place (models/rtl). A non-zero return fails iom_smmu_create() with err. */
+typedef int (*iom_smmu_tlb_hook)(struct iom_cache *tlb, void *ctx, struct iom_err *err);
+void iom_smmu_set_tlb_hook(iom_smmu_tlb_hook fn, void *ctx);
 /* Registers <prefix>.translations, <prefix>.tlb.*, ... */
 int iom_smmu_register_stats(struct iom_smmu *s, struct iom_stats *st, const char *prefix,
 			    struct iom_err *err);

@@ -51,7 +51,9 @@
  *    "<name>.queue", posted: the engine does not wait for it), otherwise it
  *    is a wired interrupt; CS = SEV is an event. Each is counted. CS = 3:
  *    CERROR_ILL. An ATC invalidation that timed out stops the queue at the
- *    SYNC with CERROR_ATC_INV_SYNC.
+ *    SYNC with CERROR_ATC_INV_SYNC, at the time the timed-out completion was due (the
+ *    engine is busy until then); once the error is acknowledged the SYNC executes again
+ *    and completes (the timed-out invalidation is no longer outstanding).
  *  - CMD_ATC_INV / CMD_PRI_RESP (4.5) go to the installed
  *    struct iom_smmu_ats_ops (the ATS/PRI model); without one they complete
  *    at once. IGNORED while SMMUEN = 0 (counted). CERROR_ILL for ATC_INV
@@ -559,7 +561,8 @@ static int smmu_cmd_sync(struct iom_smmu *s, const uint64_t *cmd, uint64_t *t)
 	s->atc_pending_ps = 0;
 	if (s->atc_timed_out) {
 		s->atc_timed_out = false;
-		return SMMU_CMD_ATC_SYNC_ERR;
+		s->st.atc_sync_errors++;
+		return SMMU_CMD_ATC_SYNC_ERR; /* detected at *t: when the last completion was due */
 	}
 	s->last_sync_ps = *t;
 	s->st.syncs++;
@@ -613,7 +616,7 @@ static int smmu_cmd_exec(struct iom_smmu *s, const uint64_t *cmd, uint64_t *t, s
 	if (rc == SMMU_CMD_OK) {
 		s->st.commands++;
 		s->st.cmd_by_op[op]++;
-	} else {
+	} else if (rc != SMMU_CMD_ATC_SYNC_ERR) {
 		*t = start; /* not executed */
 	}
 	return rc;

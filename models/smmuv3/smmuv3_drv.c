@@ -47,6 +47,7 @@
  * cached memory.
  */
 #include "smmuv3_drv.h"
+#include "smmuv3_priq.h"
 
 #include "mem.h"
 #include "smmuv3-regs.h"
@@ -106,7 +107,17 @@ struct iom_smmu_drv {
 	void (*store_hook)(void *ctx, const struct iom_smmu_drv_store *s);
 	void *store_ctx;
 	struct iom_smmu_drv_update last;
+	/* ATS (arm_smmu_master.ats_enabled, smmu_domain->devices; see "ATS" below) */
+	const struct iom_ats_port *ats_port;
+	struct iom_u64map ats_eats; /* SID -> 1: its STEs are written with EATS = 0b01 */
+	struct iom_u64map ats_on;   /* SID -> 1: ATS enabled in the function */
+	struct drv_ats_master *masters;
+	size_t nmasters, capmasters;
 	struct iom_smmu_drv_stats st;
+	/* PRI queue (see "PRI" at the end) */
+	struct iom_smmu_priq *priq;
+	uint64_t priq_pa;
+	uint32_t priq_log2;
 };
 
 /* ---- allocation and registers ---- */
@@ -212,7 +223,8 @@ static int drv_program_queues(struct iom_smmu_drv *drv, struct iom_err *err)
 
 static void drv_enable(struct iom_smmu_drv *drv)
 {
-	iom_smmu_write_cr0(drv->smmu, SMMU_CR0_SMMUEN | SMMU_CR0_EVTQEN | SMMU_CR0_CMDQEN);
+	uint32_t atschk = iom_smmu_config(drv->smmu)->atschk ? SMMU_CR0_ATSCHK : 0;
+	iom_smmu_write_cr0(drv->smmu, SMMU_CR0_SMMUEN | SMMU_CR0_EVTQEN | SMMU_CR0_CMDQEN | atschk);
 }
 
 static int drv_check_args(struct iom_smmu *smmu, struct iom_mem *mem, struct iom_palloc *pa,
@@ -362,15 +374,25 @@ void iom_smmu_drv_destroy(struct iom_smmu_drv *drv)
 		return;
 	drv_free_map(drv, &drv->cdtabs);
 	drv_free_map(drv, &drv->retired);
+	iom_u64map_fini(&drv->ats_eats);
+	iom_u64map_fini(&drv->ats_on);
+	free(drv->masters);
 	drv_free_strtab(drv);
 	if (drv->cmdq_pa)
 		iom_palloc_free(drv->pa, drv->cmdq_pa, (size_t)SMMU_CMD_BYTES << drv->cmdq_log2);
 	if (drv->evtq_pa)
 		iom_palloc_free(drv->pa, drv->evtq_pa, (size_t)SMMU_EVT_BYTES << drv->evtq_log2);
+	if (drv->priq_pa)
+		iom_palloc_free(drv->pa, drv->priq_pa, (size_t)SMMU_PRIQ_ENT_BYTES << drv->priq_log2);
 	free(drv);
 }
 
 struct iom_smmu *iom_smmu_drv_smmu(struct iom_smmu_drv *drv) { return drv->smmu; }
+
+struct iom_mem *iom_smmu_drv_mem(const struct iom_smmu_drv *drv)
+{
+	return drv->mem;
+}
 uint64_t iom_smmu_drv_strtab(const struct iom_smmu_drv *drv) { return drv->strtab_pa; }
 uint32_t iom_smmu_drv_strtab_fmt(const struct iom_smmu_drv *drv) { return drv->strtab_fmt; }
 uint64_t iom_smmu_drv_cmdq_pa(const struct iom_smmu_drv *drv) { return drv->cmdq_pa; }
@@ -451,8 +473,20 @@ static int drv_check_cons(struct iom_smmu_drv *drv, struct iom_err *err)
 static int drv_doorbell(struct iom_smmu_drv *drv, uint64_t now_ps, uint64_t *done_ps,
 			struct iom_err *err)
 {
+	uint64_t done = now_ps;
 	drv->st.doorbells++;
-	int rc = iom_smmu_write_cmdq_prod(drv->smmu, drv->cmdq_prod, now_ps, done_ps, err);
+	int rc = iom_smmu_write_cmdq_prod(drv->smmu, drv->cmdq_prod, now_ps, &done, err);
+	/* CERROR_ATC_INV_SYNC: arm_smmu_cmdq_skip_err() leaves CONS on the CMD_SYNC and the
+	 * GERRORN write restarts the queue, so the SYNC runs again (the timed-out ATC
+	 * invalidation no longer holds it). */
+	while (!rc &&
+	       smmu_cmdq_cons_err(iom_smmu_read_cmdq_cons(drv->smmu)) == SMMU_CERROR_ATC_INV_SYNC) {
+		drv->st.atc_sync_retries++;
+		iom_smmu_ack_cmdq_err(drv->smmu);
+		rc = iom_smmu_write_cmdq_prod(drv->smmu, drv->cmdq_prod, done, &done, err);
+	}
+	if (done_ps)
+		*done_ps = done;
 	return rc ? rc : drv_check_cons(drv, err);
 }
 
@@ -1029,6 +1063,9 @@ static int drv_ste_cdtable(struct iom_smmu_drv *drv, uint32_t sid, uint32_t s1cd
 	smmu_ste_set_s1cor(ste, SMMU_STE_S1C_WBRA);
 	smmu_ste_set_s1csh(ste, SMMU_SH_ISH);
 	smmu_ste_set_strw(ste, SMMU_STRW_NSEL1);
+	uint64_t eats = 0;
+	if (iom_u64map_get(&drv->ats_eats, sid, &eats)) /* arm_smmu_make_cdtable_ste(ats_enabled) */
+		smmu_ste_set_eats(ste, SMMU_EATS_FULL);
 	rc = drv_ste_update(drv, sid, ste, now_ps, done_ps, err);
 	if (!rc)
 		drv_retire_cdtabs(drv, sid, false);
@@ -1132,7 +1169,7 @@ int iom_smmu_drv_cd_write(struct iom_smmu_drv *drv, uint32_t sid, uint32_t ssid,
 	smmu_cd_set_aa64(cd, 1);
 	smmu_cd_set_r(cd, 1);
 	smmu_cd_set_a(cd, 1);
-	smmu_cd_set_aset(cd, 1);
+	smmu_cd_set_aset(cd, !cfg->shared_asid);
 	smmu_cd_set_asid(cd, cfg->asid);
 	smmu_cd_set_ttb0(cd, cfg->ttb0);
 	smmu_cd_set_mair(cd, DRV_MAIR);
@@ -1308,6 +1345,166 @@ int iom_smmu_drv_read_event(struct iom_smmu_drv *drv, uint64_t ev[4])
 	return 1;
 }
 
+/* ---- ATS (arm_smmu_attach_prepare/commit, arm_smmu_atc_inv_*) ---- */
+
+/* A (stream, SSID) attached to a paging domain with ATS enabled: an entry of
+ * smmu_domain->devices that arm_smmu_atc_inv_domain() sends CMD_ATC_INV to. */
+struct drv_ats_master {
+	uint32_t sid, ssid, tag; /* tag: ASID [15:0] | VMID [31:16], as iom_inval.tag */
+};
+
+void iom_smmu_drv_set_ats_port(struct iom_smmu_drv *drv, const struct iom_ats_port *port)
+{
+	drv->ats_port = port;
+	iom_smmu_set_ats_port(drv->smmu, port);
+}
+
+bool iom_smmu_drv_ats_supported(const struct iom_smmu_drv *drv, uint32_t sid)
+{
+	return drv->ats_port && (iom_smmu_read_idr(drv->smmu, 0) & SMMU_IDR0_ATS) &&
+	       drv->ats_port->ops->capable(drv->ats_port->ctx, sid);
+}
+
+bool iom_smmu_drv_ats_enabled(const struct iom_smmu_drv *drv, uint32_t sid)
+{
+	uint64_t v;
+	return iom_u64map_get(&drv->ats_on, sid, &v);
+}
+
+int iom_smmu_drv_set_eats(struct iom_smmu_drv *drv, uint32_t sid, bool eats, struct iom_err *err)
+{
+	if (!eats) {
+		iom_u64map_del(&drv->ats_eats, sid);
+		return 0;
+	}
+	return iom_u64map_put(&drv->ats_eats, sid, 1)
+		       ? iom_err_set(err, IOM_ENOMEM, "smmu drv: out of memory") : 0;
+}
+
+bool iom_smmu_drv_ste_eats(const struct iom_smmu_drv *drv, uint32_t sid)
+{
+	uint64_t ste[SMMU_STE_WORDS];
+	if ((uint64_t)sid >> drv->sid_bits)
+		return false;
+	drv_read_ste((struct iom_smmu_drv *)drv, sid, ste);
+	return smmu_ste_v(ste) && smmu_ste_eats(ste) == SMMU_EATS_FULL;
+}
+
+void iom_smmu_drv_build_atc_inv(uint64_t c[2], uint32_t sid, uint32_t ssid, uint64_t iova,
+				uint64_t size)
+{
+	drv_cmd(c, SMMU_CMD_ATC_INV);
+	smmu_cmd_set_sid(c, sid);
+	smmu_cmd_set_ssid(c, ssid);
+	smmu_cmd_set_ssv(c, ssid != 0); /* IOMMU_NO_PASID: no PASID prefix, every entry */
+	if (!size) {
+		smmu_cmd_set_atc_size(c, SMMU_ATC_SIZE_ALL);
+		return;
+	}
+	uint64_t first = iova >> 12, last = (iova + size - 1) >> 12, x = first ^ last;
+	unsigned log2_span = x ? 64u - (unsigned)__builtin_clzll(x) : 0; /* fls_long() */
+	first &= ~((1ull << log2_span) - 1);
+	smmu_cmd_set_addr(c, first << 12);
+	smmu_cmd_set_atc_size(c, log2_span);
+}
+
+int iom_smmu_drv_atc_inv_master(struct iom_smmu_drv *drv, uint32_t sid, uint32_t ssid,
+				uint64_t now_ps, uint64_t *done_ps, struct iom_err *err)
+{
+	uint64_t c[2];
+	iom_smmu_drv_build_atc_inv(c, sid, ssid, 0, 0);
+	drv->st.atc_inv_cmds++;
+	return drv_submit2(drv, c, now_ps, done_ps, err);
+}
+
+int iom_smmu_drv_ats_enable(struct iom_smmu_drv *drv, uint32_t sid, bool on, uint64_t now_ps,
+			    uint64_t *done_ps, struct iom_err *err)
+{
+	const struct iom_ats_port *p = drv->ats_port;
+	uint64_t t = now_ps;
+	int rc = 0;
+	if (done_ps)
+		*done_ps = now_ps;
+	if (!p)
+		return iom_err_set(err, IOM_EINVAL, "smmu %s drv: no ATS port",
+				   iom_smmu_name(drv->smmu));
+	if (on) { /* arm_smmu_enable_ats(): flush the whole ATC, then Enable with the STU */
+		rc = iom_smmu_drv_atc_inv_master(drv, sid, 0, t, &t, err);
+		if (!rc) /* STU: the smallest granule of IDR5 (GRAN4K) */
+			rc = p->ops->enable(p->ctx, sid, true, 12, err);
+		if (!rc && iom_u64map_put(&drv->ats_on, sid, 1))
+			rc = iom_err_set(err, IOM_ENOMEM, "smmu drv: out of memory");
+	} else { /* pci_disable_ats() */
+		rc = p->ops->enable(p->ctx, sid, false, 12, err);
+		iom_u64map_del(&drv->ats_on, sid);
+	}
+	if (done_ps)
+		*done_ps = t;
+	return rc;
+}
+
+int iom_smmu_drv_ats_master_add(struct iom_smmu_drv *drv, uint32_t sid, uint32_t ssid,
+				uint32_t tag, struct iom_err *err)
+{
+	for (size_t i = 0; i < drv->nmasters; i++) {
+		struct drv_ats_master *m = &drv->masters[i];
+		if (m->sid == sid && m->ssid == ssid) {
+			m->tag = tag;
+			return 0;
+		}
+	}
+	if (drv->nmasters == drv->capmasters) {
+		size_t cap = drv->capmasters ? 2 * drv->capmasters : 8;
+		struct drv_ats_master *n = realloc(drv->masters, cap * sizeof(*n));
+		if (!n)
+			return iom_err_set(err, IOM_ENOMEM, "smmu drv: out of memory");
+		drv->masters = n;
+		drv->capmasters = cap;
+	}
+	drv->masters[drv->nmasters++] = (struct drv_ats_master){ sid, ssid, tag };
+	return 0;
+}
+
+void iom_smmu_drv_ats_master_del(struct iom_smmu_drv *drv, uint32_t sid, uint32_t ssid)
+{
+	for (size_t i = 0; i < drv->nmasters; i++) {
+		if (drv->masters[i].sid == sid && drv->masters[i].ssid == ssid) {
+			memmove(&drv->masters[i], &drv->masters[i + 1],
+				(drv->nmasters - i - 1) * sizeof(*drv->masters));
+			drv->nmasters--;
+			return;
+		}
+	}
+}
+
+/* arm_smmu_atc_inv_domain(): after the TLB invalidation of `tag` (all: every
+ * domain) completed, one CMD_ATC_INV per ATS master of it, then CMD_SYNC;
+ * size 0 = the whole ATC. Nothing when no master uses ATS. */
+static int drv_atc_inv_domain(struct iom_smmu_drv *drv, bool all, uint32_t tag, uint64_t iova,
+			      uint64_t size, uint64_t now_ps, uint64_t *done_ps,
+			      struct iom_err *err)
+{
+	size_t n = 0;
+	*done_ps = now_ps;
+	for (size_t i = 0; i < drv->nmasters; i++)
+		n += all || drv->masters[i].tag == tag;
+	if (!n)
+		return 0;
+	uint64_t(*cmds)[2] = calloc(n, sizeof(*cmds));
+	if (!cmds)
+		return iom_err_set(err, IOM_ENOMEM, "smmu drv: out of memory");
+	n = 0;
+	for (size_t i = 0; i < drv->nmasters; i++) {
+		const struct drv_ats_master *m = &drv->masters[i];
+		if (all || m->tag == tag)
+			iom_smmu_drv_build_atc_inv(cmds[n++], m->sid, m->ssid, iova, all ? 0 : size);
+	}
+	drv->st.atc_inv_cmds += n;
+	int rc = drv_issue_sync(drv, (const uint64_t(*)[2])cmds, n, now_ps, done_ps, err);
+	free(cmds);
+	return rc;
+}
+
 /* ---- the common IOMMU interface ---- */
 
 static int drv_op_translate(void *self, struct iom_txn *t, struct iom_err *err)
@@ -1343,16 +1540,27 @@ static int drv_op_invalidate(void *self, const struct iom_inval *inv, uint64_t n
 	struct iom_smmu_drv *drv = self;
 	uint64_t c[2];
 
+	uint64_t t = now_ps, ignored;
+	int rc;
+
+	if (!done_ps)
+		done_ps = &ignored;
+	/* The TLB first, its CMD_SYNC waited for, then the ATCs of the domain's ATS
+	 * masters (3.9.1: an ATS invalidation must follow the completed TLBI). */
 	switch (inv->scope) {
 	case IOM_INVAL_ALL:
-		return drv_op_cfgi_all(drv, now_ps, done_ps, err);
+		rc = drv_op_cfgi_all(drv, now_ps, &t, err);
+		return rc ? rc : drv_atc_inv_domain(drv, true, 0, 0, 0, t, done_ps, err);
 	case IOM_INVAL_DOMAIN:
-		return drv_tlbi_asid(drv, (uint16_t)(inv->tag >> 16), (uint16_t)inv->tag, now_ps,
-				     done_ps, err);
+		rc = drv_tlbi_asid(drv, (uint16_t)(inv->tag >> 16), (uint16_t)inv->tag, now_ps,
+				   &t, err);
+		return rc ? rc : drv_atc_inv_domain(drv, false, inv->tag, 0, 0, t, done_ps, err);
 	case IOM_INVAL_RANGE:
-		return drv_tlbi(drv, (uint16_t)(inv->tag >> 16), (uint16_t)inv->tag, inv->iova,
-				inv->size, inv->granule ? inv->granule : 4096, inv->leaf,
-				inv->use_range, now_ps, done_ps, err);
+		rc = drv_tlbi(drv, (uint16_t)(inv->tag >> 16), (uint16_t)inv->tag, inv->iova,
+			      inv->size, inv->granule ? inv->granule : 4096, inv->leaf,
+			      inv->use_range, now_ps, &t, err);
+		return rc ? rc : drv_atc_inv_domain(drv, false, inv->tag, inv->iova, inv->size, t,
+						    done_ps, err);
 	case IOM_INVAL_DEV_CFG:
 		drv_cmd(c, SMMU_CMD_CFGI_STE);
 		smmu_cmd_set_sid(c, inv->rid);
@@ -1400,6 +1608,8 @@ static int drv_op_register_stats(void *self, struct iom_stats *s, const char *pr
 		DRV_CTR(sync_msi_polls, "CMD_SYNC completions observed through the MSI write"),
 		DRV_CTR(cmdq_full_stalls, "waits for a full command queue to drain"),
 		DRV_CTR(cmdq_full_wait_ps, "time waited for command-queue space (ps)"),
+		DRV_CTR(atc_inv_cmds, "CMD_ATC_INV written (ATS masters' invalidations)"),
+		DRV_CTR(atc_sync_retries, "CMD_SYNCs run again after CERROR_ATC_INV_SYNC"),
 	};
 #undef DRV_CTR
 
@@ -1422,6 +1632,16 @@ static void drv_op_destroy(void *self)
 	iom_smmu_destroy(smmu);
 }
 
+static int drv_op_ats_translate(void *self, struct iom_ats_req *r, struct iom_err *err)
+{
+	return iom_smmu_ats_translate(((struct iom_smmu_drv *)self)->smmu, r, err);
+}
+
+static void drv_op_set_ats_port(void *self, const struct iom_ats_port *port)
+{
+	iom_smmu_drv_set_ats_port(self, port);
+}
+
 static const struct iom_iommu_ops drv_ops = {
 	.kind = "smmuv3",
 	.translate = drv_op_translate,
@@ -1429,6 +1649,8 @@ static const struct iom_iommu_ops drv_ops = {
 	.doorbell = drv_op_doorbell,
 	.register_stats = drv_op_register_stats,
 	.destroy = drv_op_destroy,
+	.ats_translate = drv_op_ats_translate,
+	.set_ats_port = drv_op_set_ats_port,
 };
 
 void iom_smmu_drv_as_iommu(struct iom_smmu_drv *drv, struct iom_iommu *out)
@@ -1436,4 +1658,80 @@ void iom_smmu_drv_as_iommu(struct iom_smmu_drv *drv, struct iom_iommu *out)
 	out->ops = &drv_ops;
 	out->self = drv;
 	snprintf(out->name, sizeof(out->name), "%s", iom_smmu_name(drv->smmu));
+}
+
+/* ---- PRI (arm_smmu_priq_thread, arm_smmu_page_response) ----
+ * The queue is allocated and enabled as Linux's arm_smmu_init_queues /
+ * arm_smmu_device_reset do (PRIQ_BASE, then CR0.PRIQEN); the thread reads
+ * entries from CONS on (timed 16-byte reads by "<smmu>.drv") and moves CONS
+ * past them (queue_remove_raw); when that empties the queue it acknowledges
+ * an overflow (queue_sync_cons_ovf: CONS written with OVACKFLG = OVFLG).  A
+ * response is one CMD_PRI_RESP (no CMD_SYNC: the driver does not wait). */
+
+int iom_smmu_drv_priq_setup(struct iom_smmu_drv *drv, struct iom_smmu_priq *q, uint32_t log2,
+			    struct iom_err *err)
+{
+	if (log2 > SMMU_PRIQ_MAX_LOG2)
+		log2 = SMMU_PRIQ_MAX_LOG2;
+	if (drv->priq_pa)
+		iom_palloc_free(drv->pa, drv->priq_pa, (size_t)SMMU_PRIQ_ENT_BYTES << drv->priq_log2);
+	drv->priq_pa = 0;
+	int rc = drv_alloc(drv, &drv->priq_pa, (size_t)SMMU_PRIQ_ENT_BYTES << log2, "PRI queue", err);
+	if (rc)
+		return rc;
+	drv->priq = q;
+	drv->priq_log2 = log2;
+	iom_smmu_priq_write_base(q, drv->priq_pa | log2);
+	iom_smmu_priq_enable(q, true);
+	return 0;
+}
+
+int iom_smmu_drv_priq_peek(struct iom_smmu_drv *drv, uint32_t ahead, struct iom_page_req *r,
+			   uint64_t now_ps, uint64_t *done_ps)
+{
+	struct iom_smmu_priq *q = drv->priq;
+	*done_ps = now_ps;
+	if (!q)
+		return 0;
+	uint32_t wrap = (2u << drv->priq_log2) - 1;
+	uint32_t prod = iom_smmu_priq_read_prod(q) & wrap, cons = iom_smmu_priq_read_cons(q) & wrap;
+	if (ahead >= ((prod - cons) & wrap))
+		return 0;
+	uint64_t e[2];
+	uint32_t idx = (cons + ahead) & ((1u << drv->priq_log2) - 1);
+	*done_ps = iom_mem_timed_read(drv->mem, drv->req,
+				      drv->priq_pa + (uint64_t)idx * SMMU_PRIQ_ENT_BYTES, e, sizeof(e),
+				      now_ps, NULL);
+	smmu_priq_decode(e, r);
+	return 1;
+}
+
+void iom_smmu_drv_priq_consume(struct iom_smmu_drv *drv, uint32_t n)
+{
+	struct iom_smmu_priq *q = drv->priq;
+	if (!q)
+		return;
+	uint32_t wrap = (2u << drv->priq_log2) - 1;
+	uint32_t prod = iom_smmu_priq_read_prod(q), cons = iom_smmu_priq_read_cons(q);
+	uint32_t ovack = cons & SMMU_PRIQ_OVFLG, ncons = (cons + n) & wrap;
+	if (ncons == (prod & wrap)) /* empty: acknowledge an overflow (queue_sync_cons_ovf) */
+		ovack = prod & SMMU_PRIQ_OVFLG;
+	iom_smmu_priq_write_cons(q, ncons | ovack);
+}
+
+int iom_smmu_drv_pri_resp(struct iom_smmu_drv *drv, uint32_t sid, uint32_t ssid, bool ssv,
+			  uint32_t prgi, uint32_t code, uint64_t now_ps, uint64_t *done_ps,
+			  struct iom_err *err)
+{
+	uint64_t cmd[1][2] = {{0, 0}};
+	uint32_t resp = code == IOM_PRG_SUCCESS   ? SMMU_PRI_RESP_SUCCESS
+			: code == IOM_PRG_INVALID ? SMMU_PRI_RESP_INVALID
+						  : SMMU_PRI_RESP_FAILURE;
+	smmu_cmd_set_op(cmd[0], SMMU_CMD_PRI_RESP);
+	smmu_cmd_set_sid(cmd[0], sid);
+	smmu_cmd_set_ssv(cmd[0], ssv);
+	smmu_cmd_set_ssid(cmd[0], ssv ? ssid : 0);
+	smmu_cmd_set_pri_prgi(cmd[0], prgi);
+	smmu_cmd_set_pri_resp(cmd[0], resp);
+	return iom_smmu_drv_submit(drv, (const uint64_t(*)[2])cmd, 1, now_ps, done_ps, err);
 }

@@ -64,6 +64,8 @@ int iom_smmu_drv_set_opts(struct iom_smmu_drv *drv, const struct iom_smmu_drv_op
 			  struct iom_err *err);
 void iom_smmu_drv_destroy(struct iom_smmu_drv *drv);
 struct iom_smmu *iom_smmu_drv_smmu(struct iom_smmu_drv *drv);
+/* The memory its tables live in. */
+struct iom_mem *iom_smmu_drv_mem(const struct iom_smmu_drv *drv);
 /* PA of the stream table (linear) or of its level-1 table (2-level). */
 uint64_t iom_smmu_drv_strtab(const struct iom_smmu_drv *drv);
 /* SMMU_STRTAB_BASE_CFG.FMT in use (SMMU_STRTAB_FMT_LINEAR / _2LVL). */
@@ -134,6 +136,8 @@ struct iom_smmu_drv_cd_cfg {
 	uint32_t t0sz;
 	uint32_t granule_shift; /* 0 = 12 */
 	uint32_t ips_bits;      /* 0 = 48 */
+	bool shared_asid;       /* SVA with the CPU's ASID (arm_smmu_alloc_shared_cd, v5.11+):
+	                         * ASET = 0, the ASID takes part in broadcast TLB maintenance */
 };
 int iom_smmu_drv_cd_write(struct iom_smmu_drv *drv, uint32_t sid, uint32_t ssid,
 			  const struct iom_smmu_drv_cd_cfg *cd, uint64_t now_ps, uint64_t *done_ps,
@@ -239,13 +243,69 @@ struct iom_smmu_drv_stats {
 	uint64_t sync_msi_polls;    /* CMD_SYNC completions seen through the MSI write */
 	uint64_t cmdq_full_stalls;  /* waits for command-queue space */
 	uint64_t cmdq_full_wait_ps; /* time spent in them */
+	uint64_t atc_inv_cmds;      /* CMD_ATC_INV written */
+	uint64_t atc_sync_retries;  /* CMD_SYNCs run again after CERROR_ATC_INV_SYNC */
 };
 const struct iom_smmu_drv_stats *iom_smmu_drv_stats(const struct iom_smmu_drv *drv);
+
+/* ---- ATS, as Linux's arm_smmu_attach_prepare/commit and arm_smmu_atc_inv_*() ----
+ * The root complex's ATS port (also installed on the model for CMD_ATC_INV; the
+ * common interface's set_ats_port op calls this). */
+void iom_smmu_drv_set_ats_port(struct iom_smmu_drv *drv, const struct iom_ats_port *port);
+/* arm_smmu_ats_supported(): IDR0.ATS, a port, and the function has ATS. */
+bool iom_smmu_drv_ats_supported(const struct iom_smmu_drv *drv, uint32_t sid);
+/* ATS is enabled in the function (master->ats_enabled). */
+bool iom_smmu_drv_ats_enabled(const struct iom_smmu_drv *drv, uint32_t sid);
+/* STEs of sid written from now on (stage 1 / nested) carry EATS = 0b01 (eats) or 0b00. */
+int iom_smmu_drv_set_eats(struct iom_smmu_drv *drv, uint32_t sid, bool eats,
+			  struct iom_err *err);
+/* The STE of sid in memory has EATS = 0b01. */
+bool iom_smmu_drv_ste_eats(const struct iom_smmu_drv *drv, uint32_t sid);
+/* on: arm_smmu_enable_ats(): CMD_ATC_INV of the whole ATC (no PASID) + CMD_SYNC, then
+ * ATS Enable with STU = 4 KB through the port; off: pci_disable_ats(). */
+int iom_smmu_drv_ats_enable(struct iom_smmu_drv *drv, uint32_t sid, bool on, uint64_t now_ps,
+			    uint64_t *done_ps, struct iom_err *err);
+/* arm_smmu_atc_inv_master(): CMD_ATC_INV of (sid, ssid)'s whole ATC (ssid 0: no PASID
+ * prefix, i.e. every entry) + CMD_SYNC. */
+int iom_smmu_drv_atc_inv_master(struct iom_smmu_drv *drv, uint32_t sid, uint32_t ssid,
+				uint64_t now_ps, uint64_t *done_ps, struct iom_err *err);
+/* (sid, ssid) is attached with ATS to the domain whose invalidations carry tag (ASID |
+ * VMID << 16): range / domain / all invalidations send it CMD_ATC_INV after their TLBI
+ * and CMD_SYNC, then another CMD_SYNC (arm_smmu_atc_inv_domain). */
+int iom_smmu_drv_ats_master_add(struct iom_smmu_drv *drv, uint32_t sid, uint32_t ssid,
+				uint32_t tag, struct iom_err *err);
+void iom_smmu_drv_ats_master_del(struct iom_smmu_drv *drv, uint32_t sid, uint32_t ssid);
+/* The CMD_ATC_INV of arm_smmu_atc_inv_to_cmd() for [iova, iova + size) (size 0: all):
+ * SSV = (ssid != 0); the smallest naturally aligned power-of-two span of 4 KB pages
+ * covering the range, Size = log2(pages) = fls(first_page ^ last_page). */
+void iom_smmu_drv_build_atc_inv(uint64_t c[2], uint32_t sid, uint32_t ssid, uint64_t iova,
+				uint64_t size);
 
 /* Called after every translation through the common interface (the host's
  * lazy-invalidation bookkeeping watches for stale-window hits); NULL removes. */
 void iom_smmu_drv_set_txn_observer(struct iom_smmu_drv *drv,
 				   void (*fn)(void *ctx, const struct iom_txn *t), void *ctx);
+
+/* PRI (page requests, IHI0070 chapter 8): allocate a queue of 2^log2
+ * entries (at most 2^19) for the PRI queue model q, program PRIQ_BASE, set
+ * PRIQEN. */
+struct iom_smmu_priq;
+struct iom_page_req;
+int iom_smmu_drv_priq_setup(struct iom_smmu_drv *drv, struct iom_smmu_priq *q, uint32_t log2,
+			    struct iom_err *err);
+/* Read the entry `ahead` places after CONS (timed): 1 with *r, 0 if the
+ * queue holds no such entry. */
+int iom_smmu_drv_priq_peek(struct iom_smmu_drv *drv, uint32_t ahead, struct iom_page_req *r,
+			   uint64_t now_ps, uint64_t *done_ps);
+/* Move CONS past n entries (the thread is done with them); when that empties
+ * the queue, acknowledge an overflow condition (OVACKFLG = OVFLG). */
+void iom_smmu_drv_priq_consume(struct iom_smmu_drv *drv, uint32_t n);
+/* CMD_PRI_RESP for group prgi of (sid, ssid if ssv), code = enum iom_prg_code
+ * (Success -> Resp 2, Invalid Request -> 1, Response Failure -> 0); *done_ps
+ * = when the SMMU consumed it (the response left). */
+int iom_smmu_drv_pri_resp(struct iom_smmu_drv *drv, uint32_t sid, uint32_t ssid, bool ssv,
+			  uint32_t prgi, uint32_t code, uint64_t now_ps, uint64_t *done_ps,
+			  struct iom_err *err);
 
 /* The common IOMMU interface over driver + model (see iommu.h). name is the
  * model's name. Its invalidate op takes iom_inval.tag = ASID [15:0] | VMID

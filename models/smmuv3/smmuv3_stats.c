@@ -54,6 +54,15 @@ static const struct smmu_ctr smmu_ctrs[] = {
 	SMMU_CTR(events_written, "records", "event records written to the event queue"),
 	SMMU_CTR(evtq_overflow, "records", "event records lost to a full event queue"),
 	SMMU_CTR(events_disabled, "records", "event records dropped with EVTQEN=0"),
+	SMMU_CTR(ats_tr, "requests", "ATS Translation Requests"),
+	SMMU_CTR(ats_tr_ur, "requests", "Translation Requests answered Unsupported Request"),
+	SMMU_CTR(ats_tr_ca, "requests", "Translation Requests answered Completer Abort"),
+	SMMU_CTR(ats_tr_noaccess, "requests",
+		 "Translation Requests answered Success with R = W = 0 (faults, no permission)"),
+	SMMU_CTR(ats_translated, "txns", "ATS Translated transactions passed through"),
+	SMMU_CTR(ats_translated_aborted, "txns", "ATS Translated transactions aborted"),
+	SMMU_CTR(atc_sync_errors, "cmds", "CMD_SYNCs stopped by an ATC invalidation timeout "
+		 "(CERROR_ATC_INV_SYNC)"),
 };
 
 static const struct { uint32_t op; const char *name; } smmu_cmd_names[] = {

@@ -87,6 +87,8 @@ struct iom_vtd {
 	uint64_t qi_pending_ps;    /* latest completion of a descriptor issued so far */
 	uint64_t last_wait_ps;
 	struct iom_vtd_devtlb_ops devtlb;
+	bool ite_pending;          /* a device-TLB invalidation timed out since the last wait */
+	uint32_t ite_sid;          /* its source-id (IQERCD.ITESID) */
 	void (*fault_fn)(void *ctx);
 	void *fault_ctx;
 	struct iom_vtd_stats st;
@@ -98,6 +100,21 @@ unsigned vtd_size_shift(uint32_t size_idx);
 /* vtd_fault.c: record one fault in the fault-recording registers (7.2.1). */
 void vtd_fault_record(struct iom_vtd *v, const struct iom_txn *t, uint32_t reason, bool pasid_valid,
                       uint32_t pasid);
+/* vtd_xlat.c: the translation pipeline for t, with `ats` the ATS Translation Request it
+ * serves (t->at = IOM_TXN_AT_TREQ) or NULL. */
+int vtd_translate_req(struct iom_vtd *v, struct iom_txn *t, struct iom_ats_req *ats,
+                      struct iom_err *err);
+/* vtd_ats.c: a Translation Request ended with fault `reason` (status: IOM_TXN_ABORT for a
+ * configuration fault): its completion in r; returns whether the fault is recorded. */
+bool vtd_ats_outcome(struct iom_vtd *v, struct iom_ats_req *r, uint32_t reason, uint8_t status);
+/* A Translation Request translated by an entry of perms (IOM_PTE_*) and page_size at pa:
+ * the completion in r. kind: enum vtd_kind; slee / wpe of the PASID entry. */
+void vtd_ats_grant(struct iom_vtd *v, struct iom_ats_req *r, const struct iom_txn *t,
+                   uint32_t kind, bool slee, bool wpe, uint32_t perms, uint64_t page_size,
+                   uint64_t pa_base);
+/* Pass-through (TT = 10b / PGTT = 100b): the identity completion of r. */
+void vtd_ats_identity(struct iom_vtd *v, struct iom_ats_req *r);
+
 /* vtd_qi.c: drop the cached translations and paging-structure entries of
  * (kinds, did, pasid) within [addr, addr + 2^am pages); am < 0: all
  * addresses; ih: keep the paging-structure caches. */

@@ -231,6 +231,7 @@ static inline uint64_t vtd_set_dsc_type(uint64_t qw0, uint64_t t)
 #define VTD_DSC_PIOTLB   6u /* PASID-based IOTLB invalidate */
 #define VTD_DSC_PC       7u /* PASID-cache invalidate */
 #define VTD_DSC_PDEVTLB  8u /* PASID-based device-TLB invalidate */
+#define VTD_DSC_PGRP_RESP 9u /* page group response (7.5.2): sent to the endpoint */
 #define VTD_DSC_MAX_TYPE 16u
 
 VTD_FIELD(dsc_g, 5, 4)     /* granularity (CC, IOTLB, PIOTLB, PC) */

@@ -16,8 +16,10 @@
  * composed from it) and are enforced.  Not implemented: register-based
  * invalidation (CCMD/IOTLB registers; QI is required), interrupt remapping
  * (IEC descriptors are accepted as no-ops), advanced fault logging, page
- * requests (PRS), ATS translation completions (the device-TLB side is an
- * interface for the ATS model: struct iom_vtd_devtlb_ops).
+ * requests (PRS).  ATS (chapter 4; vtd_ats.c): Translation Requests and
+ * Translated requests with TT = 01b / DTE; device-TLB invalidations reach
+ * an ATS model through struct iom_vtd_devtlb_ops (or a root complex's port:
+ * iom_vtd_set_ats_port()), a timed-out one sets FSTS.ITE.
  *
  * Ownership: the model owns its caches and register shadows; memory belongs
  * to the caller and must outlive the model.  Register functions stand in for
@@ -87,7 +89,9 @@ struct iom_vtd;
 
 /* The device-TLB side of type-3 / type-8 descriptors, filled by the ATS
  * model: send one invalidation request to the endpoint `sid` at now_ps;
- * *done_ps receives when its completion message arrived. */
+ * *done_ps receives when its completion message arrived.  Returns 0, 1 if it
+ * timed out (*done_ps = when the hardware gave up: FSTS.ITE, the waits after
+ * it are aborted), or -IOM_E*. */
 struct iom_vtd_devtlb_ops {
 	int (*invalidate)(void *ctx, uint32_t sid, bool pasid_valid, uint32_t pasid, bool global,
 	                  uint64_t addr, bool size_bit, uint64_t now_ps, uint64_t *done_ps,
@@ -104,6 +108,8 @@ const char *iom_vtd_name(const struct iom_vtd *v);
 uint64_t iom_vtd_period_ps(const struct iom_vtd *v);
 const struct iom_vtd_cfg *iom_vtd_config(const struct iom_vtd *v);
 void iom_vtd_set_devtlb_ops(struct iom_vtd *v, const struct iom_vtd_devtlb_ops *ops);
+/* Device-TLB descriptors to a root complex's ATS port (iommu.h; NULL removes). */
+void iom_vtd_set_ats_port(struct iom_vtd *v, const struct iom_ats_port *port);
 /* Called after a fault was recorded while FECTL.IM = 0 (the fault event
  * interrupt): the driver's handler reads and clears the records. */
 void iom_vtd_set_fault_handler(struct iom_vtd *v, void (*fn)(void *ctx), void *ctx);
@@ -143,7 +149,17 @@ void iom_vtd_clear_frcd(struct iom_vtd *v, uint32_t i);
 uint64_t iom_vtd_last_wait_ps(const struct iom_vtd *v);
 
 /* ---- transactions ---- */
+/* t->at: untranslated, or Translated (ATS): legacy TT = 01b / scalable DTE = 1 let it pass
+ * as a host physical address; TT = 00b -> 0x0D, DTE = 0 -> 0x44 (recorded, blocked). */
 int iom_vtd_translate(struct iom_vtd *v, struct iom_txn *t, struct iom_err *err);
+/* An ATS Translation Request (vtd_ats.c): UR for translation disabled (TES = 0) and,
+ * with the fault recorded, for every root / context / PASID-entry fault (TT = 00b: 0x0D,
+ * DTE = 0: 0x44 ...); CA, recorded, for reserved bits or a fetch error in the paging
+ * structures; Success with R = W = 0 (4 KB, not recorded) for a page not present, beyond
+ * the address width, non-canonical or without the privilege; else Success with the
+ * permissions of the translation (R, W, Exe when requested and allowed, Priv echoed) and
+ * its page (nested: the smaller of both levels). */
+int iom_vtd_ats_translate(struct iom_vtd *v, struct iom_ats_req *r, struct iom_err *err);
 
 struct iom_vtd_stats {
 	uint64_t translations, bypassed, passthrough, blocked;
@@ -156,6 +172,8 @@ struct iom_vtd_stats {
 	uint64_t fault_by_reason[256];
 	uint64_t descriptors, dsc_by_type[16], waits, qi_errors, qi_fetch_reads;
 	uint64_t status_writes, iec_ignored, devtlb_invalidations;
+	uint64_t ats_tr, ats_tr_ur, ats_tr_ca, ats_tr_noaccess; /* Translation Requests */
+	uint64_t ats_translated, devtlb_timeouts, waits_aborted;
 	uint64_t iotlb_dropped, psc_dropped, cc_dropped, pc_dropped;
 	struct iom_hist hit_latency_ps, miss_latency_ps, walk_latency_ps, wait_latency_ps;
 };

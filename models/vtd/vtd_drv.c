@@ -25,19 +25,34 @@
  *  Unmap (cache_tag_flush_range): per (DID, PASID) attachment, PSI with
  *   AM from calculate_psi_aligned_address and IH = "no page table freed",
  *   or DSI / PASID-wide when AM > min(MAMV, psi_max_am) or PSI is absent;
- *   one wait for all (qi_batch).  Device-TLB invalidations follow for
- *   ATS-enabled attachments (none are created yet: ATS is its own issue).
+ *   then, for attachments of ATS-enabled functions, device-TLB invalidations
+ *   (type 3 without a PASID, type 8 with one) of the same aligned range (the
+ *   whole device TLB, address [62:12] set and S = 1, for a domain flush);
+ *   one wait for all (qi_batch; IOTLB tags before device-TLB tags).
+ *  ATS (a root complex port, ECAP.DT and a capable function): enabled with
+ *   STU 4 KB at the function's first attach (Linux: probe time); legacy
+ *   context entries of paging domains get TT = 01b, scalable context entries
+ *   DTE = 1; tearing an entry down adds a device-TLB invalidation of
+ *   everything (devtlb_invalidation_with_pasid).  A device-TLB invalidation
+ *   time-out (FSTS.ITE, the wait aborted) is cleared and the batch resubmitted
+ *   (qi_check_fault -> -EAGAIN -> restart), at most ite_retries times -- Linux
+ *   retries while the device is present -- then given up (-ETIMEDOUT, which
+ *   Linux's callers ignore).
  *  Faults (dmar_fault): on a fault event, read every record from FSTS.FRI
  *   on while F = 1, clear it, then clear PFO.
  * Not done: the RMRR identity maps, the si_domain identity page table
  *   (identity needs ECAP.PT), copied tables (kdump), interrupt remapping,
- *   SVA and page requests, dirty tracking (SLADE set only on request).
+ *   page requests, dirty tracking (SLADE set only on request).
+ *  SVA (iom_vtd_drv_dom.sva, intel_svm_set_dev_pasid): a first-level PASID
+ *   entry over the process's table (FLPM from its levels), SRE clear (user
+ *   requests), never nested over the driver's second level.
  * Timing: entry and descriptor writes are timed writes by "<name>.drv" one
  *   after another from now_ps; the doorbell is rung after the last one; the
  *   caller's completion time is the wait descriptor's status write (Linux
  *   polls that word).  Table allocation and zeroing are functional.
  */
 #include "vtd_drv.h"
+#include "vtd_prq.h"
 
 #include "config.h"
 #include "mem.h"
@@ -64,6 +79,7 @@ static const struct iom_vtd_drv_cfg drv_defaults = {
     .psi_max_am = 63,
     .pasid_bits = 8,
     .fault_irq = true,
+    .ite_retries = 3,
 };
 
 static const struct iom_prop drv_props[] = {
@@ -85,6 +101,9 @@ static const struct iom_prop drv_props[] = {
                   "scalable mode: PASID directory sized for PASIDs below 2^pasid_bits"),
     IOM_PROP_BOOL_(struct iom_vtd_drv_cfg, fault_irq,
                    "service fault events: read and clear the fault-recording registers"),
+    IOM_PROP_U32_(struct iom_vtd_drv_cfg, ite_retries, 0, 1000, "retries",
+                  "device-TLB invalidation time-outs (ITE): resubmissions before the driver "
+                  "gives up (Linux retries while the device is present)"),
 };
 
 const struct iom_prop_table iom_vtd_drv_prop_table = {
@@ -112,6 +131,7 @@ int iom_vtd_drv_cfg_bind(struct iom_config *c, struct iom_vtd_drv_cfg *out, stru
 /* One (rid, PASID) attachment of a domain: its cache tag. */
 struct drv_tag {
 	uint32_t rid, pasid;
+	bool ats; /* the function had ATS enabled: device-TLB invalidations too */
 };
 
 struct drv_dom {
@@ -140,7 +160,11 @@ struct iom_vtd_drv {
 	struct iom_u64map pasid_tabs; /* rid << 20 | directory index -> PASID table PA */
 	struct iom_u64map doms;       /* did -> struct drv_dom * */
 	uint32_t pdir_entries;        /* PASID-directory entries (a power of two >= 512) */
+	const struct iom_ats_port *ats_port; /* the root complex's ATS side, or NULL */
+	struct iom_u64map ats_on;     /* rid -> 1: ATS enabled in the function */
 	struct iom_vtd_drv_stats st;
+	struct iom_vtd_prq *prq;      /* page request queue (see "Page requests" at the end) */
+	uint64_t prq_pa, prq_bytes;
 };
 
 struct iom_vtd *iom_vtd_drv_vtd(struct iom_vtd_drv *drv)
@@ -312,8 +336,8 @@ static void drv_wait_dsc(uint64_t d[4], uint64_t status_pa)
 	d[1] = status_pa;
 }
 
-int iom_vtd_drv_submit(struct iom_vtd_drv *drv, const uint64_t (*dsc)[4], size_t n, bool wait,
-                       uint64_t now_ps, uint64_t *done_ps, struct iom_err *err)
+static int drv_submit_once(struct iom_vtd_drv *drv, const uint64_t (*dsc)[4], size_t n, bool wait,
+                           uint64_t now_ps, uint64_t *done_ps, struct iom_err *err)
 {
 	uint64_t t = now_ps, done = now_ps;
 	for (size_t i = 0; i < n; i++) {
@@ -330,10 +354,30 @@ int iom_vtd_drv_submit(struct iom_vtd_drv *drv, const uint64_t (*dsc)[4], size_t
 		drv->st.waits++;
 	}
 	int rc = drv_doorbell(drv, t, &done, err);
-	if (!rc && wait)
+	if (!rc && wait && !(iom_vtd_read_fsts(drv->v) & VTD_FSTS_ITE))
 		done = IOM_MAX(done, iom_vtd_last_wait_ps(drv->v));
 	if (done_ps)
 		*done_ps = done;
+	return rc;
+}
+
+int iom_vtd_drv_submit(struct iom_vtd_drv *drv, const uint64_t (*dsc)[4], size_t n, bool wait,
+                       uint64_t now_ps, uint64_t *done_ps, struct iom_err *err)
+{
+	uint64_t t = now_ps;
+	int rc = drv_submit_once(drv, dsc, n, wait, t, &t, err);
+	/* qi_check_fault(): ITE aborted the wait; clear it and submit again. */
+	for (uint32_t i = 0; !rc && (iom_vtd_read_fsts(drv->v) & VTD_FSTS_ITE); i++) {
+		iom_vtd_write_fsts(drv->v, VTD_FSTS_ITE);
+		drv->st.ite_errors++;
+		if (i == drv->cfg.ite_retries) {
+			drv->st.ite_giveups++; /* -ETIMEDOUT: callers go on */
+			break;
+		}
+		rc = drv_submit_once(drv, dsc, n, wait, t, &t, err);
+	}
+	if (done_ps)
+		*done_ps = t;
 	return rc;
 }
 
@@ -412,7 +456,8 @@ static int drv_tag_add(struct iom_vtd_drv *drv, uint32_t did, bool fl, uint32_t 
 		d->tags = n;
 		d->cap = cap;
 	}
-	d->tags[d->ntags++] = (struct drv_tag){rid, pasid};
+	uint64_t on;
+	d->tags[d->ntags++] = (struct drv_tag){rid, pasid, iom_u64map_get(&drv->ats_on, rid, &on)};
 	return 0;
 }
 
@@ -566,10 +611,13 @@ void iom_vtd_drv_destroy(struct iom_vtd_drv *drv)
 		iom_palloc_free(drv->pa, drv->iq_pa, drv->iq_bytes);
 	if (drv->status_pa)
 		iom_palloc_free(drv->pa, drv->status_pa, 4096);
+	if (drv->prq_pa)
+		iom_palloc_free(drv->pa, drv->prq_pa, drv->prq_bytes);
 	iom_pt_destroy(drv->nest_sl);
 	iom_u64map_fini(&drv->pasid_dirs);
 	iom_u64map_fini(&drv->pasid_tabs);
 	iom_u64map_fini(&drv->doms);
+	iom_u64map_fini(&drv->ats_on);
 	free(drv);
 }
 
@@ -597,6 +645,32 @@ static int drv_ctx_pa(struct iom_vtd_drv *drv, uint32_t rid, uint64_t *pa, uint6
 	return 0;
 }
 
+/* qi_flush_dev_iotlb() / qi_flush_dev_iotlb_pasid(): the device TLB of (rid,
+ * pasid) for the aligned block of 2^am pages at addr (am >= 52: everything:
+ * address bits [62:12] set, S = 1); SID = PFSID (no VFs), QDEP 0 (32). */
+static void dsc_devtlb(uint64_t d[4], bool sm, uint32_t rid, uint32_t pasid, uint64_t addr,
+                       unsigned am)
+{
+	uint64_t field = iom_ats_size_encode(addr, am >= 52 ? 64 : 12 + am);
+	bool s = field & IOM_ATS_CPL_S;
+	if (!sm || !pasid) { /* type 3: SID [47:32], S qw1 bit 0 */
+		dsc_zero(d, VTD_DSC_DEVTLB);
+		d[0] = vtd_set_devtlb_sid(d[0], rid);
+		d[1] = vtd_set_devtlb_s(vtd_addr(field), s);
+		return;
+	}
+	dsc_zero(d, VTD_DSC_PDEVTLB); /* type 8: SID [31:16], PASID [51:32], S qw1 bit 11 */
+	d[0] = vtd_set_pdevtlb_sid(d[0], rid);
+	d[0] = vtd_set_dsc_pasid(d[0], pasid);
+	d[1] = vtd_set_pdevtlb_s(vtd_addr(field), s);
+}
+
+static bool drv_ats_on(const struct iom_vtd_drv *drv, uint32_t rid)
+{
+	uint64_t v;
+	return iom_u64map_get(&drv->ats_on, rid, &v);
+}
+
 /* Legacy: clear a present context entry and flush (domain_context_clear_one). */
 static int drv_legacy_clear(struct iom_vtd_drv *drv, uint32_t rid, uint64_t pa, uint64_t *t,
                             struct iom_err *err)
@@ -606,14 +680,19 @@ static int drv_legacy_clear(struct iom_vtd_drv *drv, uint32_t rid, uint64_t pa, 
 	if (!vtd_ce_p(ce[0]))
 		return 0;
 	uint32_t did = (uint32_t)vtd_ce_did(ce[1]);
-	uint64_t zero[2] = {0, 0}, d[2][4];
+	uint64_t zero[2] = {0, 0}, d[3][4];
+	size_t n = 2;
 	*t = drv_write(drv, pa, zero, sizeof(zero), *t);
 	drv->st.ctx_writes++;
 	dsc_cc_device(d[0], did, rid);
 	dsc_iotlb(d[1], VTD_IOTLB_G_DOMAIN, did, 0, 0, false);
 	drv->st.dsi++;
+	if (drv_ats_on(drv, rid)) {
+		dsc_devtlb(d[n++], false, rid, 0, 0, 64);
+		drv->st.devtlb++;
+	}
 	drv_tag_del(drv, did, rid, 0);
-	return iom_vtd_drv_submit(drv, (const uint64_t(*)[4])d, 2, true, *t, t, err);
+	return iom_vtd_drv_submit(drv, (const uint64_t(*)[4])d, n, true, *t, t, err);
 }
 
 static int drv_legacy_attach(struct iom_vtd_drv *drv, uint32_t rid,
@@ -635,7 +714,10 @@ static int drv_legacy_attach(struct iom_vtd_drv *drv, uint32_t rid,
 		return iom_err_set(err, IOM_EINVAL, "vtd: first-level tables need scalable mode");
 	unsigned levels = dom->type == IOM_VTD_DOM_PAGING ? dom->levels : drv_auto_sl_levels(c);
 	ce[0] = vtd_set_ce_p(ce[0], 1);
-	ce[0] = vtd_set_ce_tt(ce[0], dom->type == IOM_VTD_DOM_IDENTITY ? VTD_TT_PT : VTD_TT_SL);
+	/* domain_context_mapping_one(): TT = 01b (device TLB) for ATS functions */
+	ce[0] = vtd_set_ce_tt(ce[0], dom->type == IOM_VTD_DOM_IDENTITY ? VTD_TT_PT
+	                             : drv_ats_on(drv, rid)           ? VTD_TT_SL_DT
+	                                                              : VTD_TT_SL);
 	if (dom->type == IOM_VTD_DOM_PAGING)
 		ce[0] |= dom->root & VTD_ADDR_4K;
 	ce[1] = vtd_set_ce_aw(ce[1], levels - 2);
@@ -680,6 +762,7 @@ static int drv_sm_context(struct iom_vtd_drv *drv, uint32_t rid, uint64_t *dir, 
 	ce[0] = vtd_set_smce_p(*dir, 1);
 	ce[0] = vtd_set_smce_paside(ce[0], c->pasid);
 	ce[0] = vtd_set_smce_pdts(ce[0], pdts);
+	ce[0] = vtd_set_smce_dte(ce[0], drv_ats_on(drv, rid)); /* context_set_sm_dte() */
 	ce[1] = vtd_set_smce_rid_pasid(0, 0); /* IOMMU_NO_PASID */
 	*t = drv_write(drv, pa, ce, sizeof(ce), *t);
 	drv->st.ctx_writes++;
@@ -719,7 +802,8 @@ static int drv_pe_pa(struct iom_vtd_drv *drv, uint32_t rid, uint32_t pasid, uint
 static int drv_pe_clear(struct iom_vtd_drv *drv, uint32_t rid, uint32_t pasid, uint64_t pa,
                         uint64_t *t, struct iom_err *err)
 {
-	uint64_t pe[8], zero[8] = {0}, d[2][4];
+	uint64_t pe[8], zero[8] = {0}, d[3][4];
+	size_t n = 2;
 	iom_mem_read(drv->mem, pa, pe, sizeof(pe), NULL);
 	if (!vtd_pte_p(pe[0]))
 		return 0;
@@ -735,8 +819,12 @@ static int drv_pe_clear(struct iom_vtd_drv *drv, uint32_t rid, uint32_t pasid, u
 		dsc_iotlb(d[1], VTD_IOTLB_G_DOMAIN, did, 0, 0, false);
 		drv->st.dsi++;
 	}
+	if (drv_ats_on(drv, rid)) { /* devtlb_invalidation_with_pasid() */
+		dsc_devtlb(d[n++], true, rid, pasid, 0, 64);
+		drv->st.devtlb++;
+	}
 	drv_tag_del(drv, did, rid, pasid);
-	return iom_vtd_drv_submit(drv, (const uint64_t(*)[4])d, 2, true, *t, t, err);
+	return iom_vtd_drv_submit(drv, (const uint64_t(*)[4])d, n, true, *t, t, err);
 }
 
 static void drv_pe_build(const struct iom_vtd_drv_dom *dom, uint64_t pe[8])
@@ -779,7 +867,7 @@ static int drv_sm_attach(struct iom_vtd_drv *drv, uint32_t rid, int64_t pasid,
 		return iom_err_set(err, IOM_ENOTSUP,
 		                   "vtd: identity domain without ECAP.PT is not implemented");
 	struct iom_vtd_drv_dom nd;
-	if (drv->nested && dom->type == IOM_VTD_DOM_PAGING && dom->first_level) {
+	if (drv->nested && dom->type == IOM_VTD_DOM_PAGING && dom->first_level && !dom->sva) {
 		nd = *dom;
 		nd.nested = true;
 		nd.sl_root = iom_pt_root(drv->nest_sl);
@@ -807,6 +895,15 @@ int iom_vtd_drv_attach(struct iom_vtd_drv *drv, uint32_t rid, int64_t pasid,
 	if (dom->type != IOM_VTD_DOM_BLOCKED && (uint64_t)dom->did >> (4 + 2 * c->nd))
 		return iom_err_set(err, IOM_ERANGE, "vtd: domain ID %u beyond CAP.ND %u (%u IDs)",
 		                   dom->did, c->nd, 1u << (4 + 2 * c->nd));
+	/* ATS: pci_enable_ats(pdev, VTD_PAGE_SHIFT) at the first attach (Linux: probe) */
+	if (dom->type != IOM_VTD_DOM_BLOCKED && iom_vtd_drv_ats_supported(drv, rid & 0xffff) &&
+	    !drv_ats_on(drv, rid & 0xffff)) {
+		rc = drv->ats_port->ops->enable(drv->ats_port->ctx, rid & 0xffff, true, 12, err);
+		if (!rc && iom_u64map_put(&drv->ats_on, rid & 0xffff, 1))
+			rc = iom_err_set(err, IOM_ENOMEM, "vtd drv: out of memory");
+		if (rc)
+			return rc;
+	}
 	if (drv->sm)
 		rc = drv_sm_attach(drv, rid & 0xffff, pasid, dom, &t, err);
 	else if (pasid >= 0)
@@ -862,7 +959,7 @@ int iom_vtd_drv_flush_range(struct iom_vtd_drv *drv, uint32_t did, uint64_t iova
 	unsigned am;
 	uint64_t addr = iom_vtd_psi_range(iova, size, &am);
 	bool psi = iom_vtd_config(drv->v)->psi && am <= drv_max_am(drv);
-	uint64_t(*dsc)[4] = calloc(d->ntags ? d->ntags : 1, sizeof(*dsc));
+	uint64_t(*dsc)[4] = calloc(2 * (size_t)d->ntags + 1, sizeof(*dsc));
 	if (!dsc)
 		return iom_err_set(err, IOM_ENOMEM, "vtd drv: out of memory");
 	size_t n = 0;
@@ -888,6 +985,12 @@ int iom_vtd_drv_flush_range(struct iom_vtd_drv *drv, uint32_t did, uint64_t iova
 				drv->st.piotlb_pasid++;
 		}
 	}
+	for (uint32_t i = 0; i < d->ntags; i++) { /* CACHE_TAG_DEVTLB, after every IOTLB tag */
+		if (!d->tags[i].ats)
+			continue;
+		dsc_devtlb(dsc[n++], drv->sm, d->tags[i].rid, d->tags[i].pasid, addr, am);
+		drv->st.devtlb++;
+	}
 	int rc = iom_vtd_drv_submit(drv, (const uint64_t(*)[4])dsc, n, true, now_ps, done_ps, err);
 	free(dsc);
 	return rc;
@@ -900,18 +1003,40 @@ int iom_vtd_drv_flush_domain(struct iom_vtd_drv *drv, uint32_t did, uint64_t now
 	return iom_vtd_drv_flush_range(drv, did, 0, 1ull << 63, false, now_ps, done_ps, err);
 }
 
+static int drv_u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 static int drv_flush_all(struct iom_vtd_drv *drv, uint64_t now_ps, uint64_t *done_ps,
                          struct iom_err *err)
 {
-	uint64_t d[3][4];
-	size_t n = 0;
+	size_t n = 0, nr = 0, cap = 3 + drv->ats_on.len;
+	uint64_t(*d)[4] = calloc(cap, sizeof(*d)), rid, v;
+	uint64_t *rids = calloc(drv->ats_on.len + 1, sizeof(*rids));
+	if (!d || !rids) {
+		free(d);
+		free(rids);
+		return iom_err_set(err, IOM_ENOMEM, "vtd drv: out of memory");
+	}
 	dsc_zero(d[n], VTD_DSC_CC);
 	d[n][0] = vtd_set_dsc_g(d[n][0], VTD_CC_G_GLOBAL);
 	n++;
 	dsc_iotlb(d[n++], VTD_IOTLB_G_GLOBAL, 0, 0, 0, false);
 	if (drv->sm)
 		dsc_pc(d[n++], VTD_PC_G_GLOBAL, 0, 0);
-	return iom_vtd_drv_submit(drv, (const uint64_t(*)[4])d, n, true, now_ps, done_ps, err);
+	for (size_t it = 0; iom_u64map_next(&drv->ats_on, &it, &rid, &v);)
+		rids[nr++] = rid;
+	qsort(rids, nr, sizeof(*rids), drv_u64_cmp); /* every device TLB, by source-id */
+	for (size_t i = 0; i < nr; i++) {
+		dsc_devtlb(d[n++], false, (uint32_t)rids[i], 0, 0, 64);
+		drv->st.devtlb++;
+	}
+	int rc = iom_vtd_drv_submit(drv, (const uint64_t(*)[4])d, n, true, now_ps, done_ps, err);
+	free(d);
+	free(rids);
+	return rc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1002,6 +1127,9 @@ static int drv_op_register_stats(void *self, struct iom_stats *s, const char *pr
 	    DRV_CTR(root_writes, "root-entry writes"),
 	    DRV_CTR(pasid_dir_writes, "PASID-directory entry writes"),
 	    DRV_CTR(faults_serviced, "fault records read and cleared by the interrupt handler"),
+	    DRV_CTR(devtlb, "device-TLB invalidation descriptors (ATS functions)"),
+	    DRV_CTR(ite_errors, "invalidation time-out errors (FSTS.ITE) cleared"),
+	    DRV_CTR(ite_giveups, "batches given up after vtd.driver.ite_retries resubmissions"),
 #undef DRV_CTR
 	};
 	int rc = iom_vtd_register_stats(drv->v, s, prefix, err);
@@ -1023,6 +1151,36 @@ static void drv_op_destroy(void *self)
 	iom_vtd_destroy(v);
 }
 
+/* ---------------------------------------------------------------------- */
+/* ATS.                                                                    */
+
+void iom_vtd_drv_set_ats_port(struct iom_vtd_drv *drv, const struct iom_ats_port *port)
+{
+	drv->ats_port = port;
+	iom_vtd_set_ats_port(drv->v, port);
+}
+
+bool iom_vtd_drv_ats_supported(const struct iom_vtd_drv *drv, uint32_t rid)
+{
+	return drv->ats_port && iom_vtd_config(drv->v)->dt &&
+	       drv->ats_port->ops->capable(drv->ats_port->ctx, rid);
+}
+
+bool iom_vtd_drv_ats_enabled(const struct iom_vtd_drv *drv, uint32_t rid)
+{
+	return drv_ats_on(drv, rid);
+}
+
+static int drv_op_ats_translate(void *self, struct iom_ats_req *r, struct iom_err *err)
+{
+	return iom_vtd_ats_translate(((struct iom_vtd_drv *)self)->v, r, err);
+}
+
+static void drv_op_set_ats_port(void *self, const struct iom_ats_port *port)
+{
+	iom_vtd_drv_set_ats_port(self, port);
+}
+
 static const struct iom_iommu_ops drv_ops = {
     .kind = "vtd",
     .translate = drv_op_translate,
@@ -1030,6 +1188,8 @@ static const struct iom_iommu_ops drv_ops = {
     .doorbell = drv_op_doorbell,
     .register_stats = drv_op_register_stats,
     .destroy = drv_op_destroy,
+    .ats_translate = drv_op_ats_translate,
+    .set_ats_port = drv_op_set_ats_port,
 };
 
 void iom_vtd_drv_as_iommu(struct iom_vtd_drv *drv, struct iom_iommu *out)
@@ -1037,4 +1197,66 @@ void iom_vtd_drv_as_iommu(struct iom_vtd_drv *drv, struct iom_iommu *out)
 	out->ops = &drv_ops;
 	out->self = drv;
 	snprintf(out->name, sizeof(out->name), "%s", iom_vtd_name(drv->v));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Page requests (intel_iommu_enable_prq, prq_event_thread,               */
+/* intel_iommu_page_response).                                             */
+
+int iom_vtd_drv_prq_setup(struct iom_vtd_drv *drv, struct iom_vtd_prq *q, uint32_t log2,
+                          struct iom_err *err)
+{
+	uint32_t pqs = log2 > 7 ? log2 - 7 : 0; /* 2^PQS pages of 128 descriptors */
+	if (pqs > 7)
+		pqs = 7;
+	if (drv->prq_pa)
+		iom_palloc_free(drv->pa, drv->prq_pa, drv->prq_bytes);
+	drv->prq_bytes = 4096ull << pqs;
+	int rc = drv_alloc(drv, &drv->prq_pa, drv->prq_bytes, "page request queue", err);
+	if (rc)
+		return rc;
+	drv->prq = q;
+	iom_vtd_prq_write_prs(q, VTD_PRS_PPR | VTD_PRS_PRO);
+	iom_vtd_prq_write_pqa(q, drv->prq_pa | pqs);
+	return 0;
+}
+
+int iom_vtd_drv_prq_peek(struct iom_vtd_drv *drv, uint32_t ahead, struct iom_page_req *r,
+                         uint64_t now_ps, uint64_t *done_ps)
+{
+	struct iom_vtd_prq *q = drv->prq;
+	*done_ps = now_ps;
+	if (!q)
+		return 0;
+	uint64_t head = iom_vtd_prq_read_pqh(q), tail = iom_vtd_prq_read_pqt(q);
+	uint64_t used = ((tail + drv->prq_bytes - head) % drv->prq_bytes) / VTD_PRQ_DSC_BYTES;
+	if (ahead >= used)
+		return 0;
+	uint64_t d[4], off = (head + (uint64_t)ahead * VTD_PRQ_DSC_BYTES) % drv->prq_bytes;
+	*done_ps = iom_mem_timed_read(drv->mem, drv->req, drv->prq_pa + off, d, sizeof(d), now_ps,
+	                              NULL);
+	vtd_prq_decode(d, r);
+	return 1;
+}
+
+void iom_vtd_drv_prq_consume(struct iom_vtd_drv *drv, uint32_t n)
+{
+	struct iom_vtd_prq *q = drv->prq;
+	if (!q)
+		return;
+	uint64_t head = (iom_vtd_prq_read_pqh(q) + (uint64_t)n * VTD_PRQ_DSC_BYTES) % drv->prq_bytes;
+	iom_vtd_prq_write_pqh(q, head);
+	if (head == iom_vtd_prq_read_pqt(q)) /* empty: clear PRO (prq_event_thread) */
+		iom_vtd_prq_write_prs(q, VTD_PRS_PPR | (iom_vtd_prq_read_prs(q) & VTD_PRS_PRO));
+}
+
+int iom_vtd_drv_page_response(struct iom_vtd_drv *drv, uint32_t rid, uint32_t pasid,
+                              bool pasid_valid, uint32_t prgi, uint32_t code, uint64_t now_ps,
+                              uint64_t *done_ps, struct iom_err *err)
+{
+	uint64_t d[1][4] = {{0}};
+	d[0][0] = VTD_DSC_PGRP_RESP | ((uint64_t)pasid_valid << 4) | ((uint64_t)(code & 0xf) << 12) |
+	          ((uint64_t)(rid & 0xffff) << 16) | ((uint64_t)(pasid & 0xfffff) << 32);
+	d[0][1] = (uint64_t)(prgi & 0x1ff) << 3;
+	return iom_vtd_drv_submit(drv, (const uint64_t(*)[4])d, 1, true, now_ps, done_ps, err);
 }

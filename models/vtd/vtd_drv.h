@@ -47,6 +47,7 @@ struct iom_vtd_drv_cfg {
 	uint32_t psi_max_am; /* largest PSI address mask used (capped by CAP.MAMV); above: DSI */
 	uint32_t pasid_bits; /* scalable mode: PASID directory for PASIDs below 2^pasid_bits */
 	bool fault_irq;      /* service fault events (read and clear the fault records) */
+	uint32_t ite_retries; /* resubmissions of a batch after a device-TLB time-out (ITE) */
 };
 extern const struct iom_prop_table iom_vtd_drv_prop_table; /* "vtd.driver" */
 void iom_vtd_drv_cfg_default(struct iom_vtd_drv_cfg *out);
@@ -81,6 +82,7 @@ struct iom_vtd_drv_dom {
 	uint64_t sl_root; /* nested: the second-level (parent) table and its levels */
 	uint32_t sl_levels;
 	bool slade; /* second level: hardware A/D (dirty tracking) */
+	bool sva;   /* first level: a process's CPU table (SVA): never nested, SRE = 0 */
 };
 
 /* Point (rid, pasid) at dom (pasid < 0: requests without PASID; legacy mode
@@ -126,8 +128,37 @@ struct iom_vtd_drv_stats {
 	uint64_t psi, dsi, piotlb_page, piotlb_pasid;
 	uint64_t ctx_writes, pasid_writes, root_writes, pasid_dir_writes;
 	uint64_t faults_serviced;
+	uint64_t devtlb;          /* device-TLB invalidation descriptors */
+	uint64_t ite_errors, ite_giveups;
 };
 const struct iom_vtd_drv_stats *iom_vtd_drv_stats(const struct iom_vtd_drv *drv);
+
+/* ATS: the root complex's port (also installed on the model for device-TLB
+ * descriptors; the common interface's set_ats_port op calls this). */
+void iom_vtd_drv_set_ats_port(struct iom_vtd_drv *drv, const struct iom_ats_port *port);
+/* A port, ECAP.DT and the function has ATS (info->ats_supported). */
+bool iom_vtd_drv_ats_supported(const struct iom_vtd_drv *drv, uint32_t rid);
+/* ATS enabled in the function (at its first attach). */
+bool iom_vtd_drv_ats_enabled(const struct iom_vtd_drv *drv, uint32_t rid);
+
+/* Page requests (VT-d 7.5): a page request queue of 2^log2 descriptors
+ * (PQS = log2 - 7, 0..7) for the queue model q; PRS cleared, PQA written. */
+struct iom_vtd_prq;
+struct iom_page_req;
+int iom_vtd_drv_prq_setup(struct iom_vtd_drv *drv, struct iom_vtd_prq *q, uint32_t log2,
+                          struct iom_err *err);
+/* Read the descriptor `ahead` places after PQH (timed): 1 with *r, 0 if the
+ * queue holds no such descriptor. */
+int iom_vtd_drv_prq_peek(struct iom_vtd_drv *drv, uint32_t ahead, struct iom_page_req *r,
+                         uint64_t now_ps, uint64_t *done_ps);
+/* Move PQH past n descriptors; when that empties the queue, clear PRO (as
+ * prq_event_thread does once head == tail). */
+void iom_vtd_drv_prq_consume(struct iom_vtd_drv *drv, uint32_t n);
+/* A page group response (type-9 descriptor: PASID present, response code,
+ * RID, PASID, PRG index) and a wait, as qi_submit_sync() sends it. */
+int iom_vtd_drv_page_response(struct iom_vtd_drv *drv, uint32_t rid, uint32_t pasid,
+                              bool pasid_valid, uint32_t prgi, uint32_t code, uint64_t now_ps,
+                              uint64_t *done_ps, struct iom_err *err);
 
 /* The common IOMMU interface over driver + model (see iommu.h). */
 void iom_vtd_drv_as_iommu(struct iom_vtd_drv *drv, struct iom_iommu *out);

@@ -26,7 +26,11 @@
  *    ATS model (struct iom_vtd_devtlb_ops) at the descriptor's execution
  *    time; its completion arrives later and only waits depend on it.
  *    Without an ATS model the completion comes devtlb_cycles later.  They
- *    need ECAP.DT.
+ *    need ECAP.DT.  A completion that times out (the ATS model says so) is an
+ *    Invalidation Time-out Error: the next wait descriptor is aborted (no
+ *    status write, no interrupt), FSTS.ITE is set with IQERCD.ITESID = the
+ *    source-id, and the queue stops fetching after that wait (IQH past it)
+ *    until software clears ITE (6.5.2.10; Linux qi_check_fault()).
  *  - interrupt-entry cache: accepted and counted, not modelled (no
  *    interrupt remapping).
  *  - invalidation wait: completes when its own execution and every earlier
@@ -60,7 +64,7 @@
 static const char *const vtd_dsc_names[VTD_DSC_MAX_TYPE] = {
     [VTD_DSC_CC] = "CC",   [VTD_DSC_IOTLB] = "IOTLB",     [VTD_DSC_DEVTLB] = "DEVTLB",
     [VTD_DSC_IEC] = "IEC", [VTD_DSC_WAIT] = "WAIT",       [VTD_DSC_PIOTLB] = "PIOTLB",
-    [VTD_DSC_PC] = "PC",   [VTD_DSC_PDEVTLB] = "PDEVTLB",
+    [VTD_DSC_PC] = "PC",   [VTD_DSC_PDEVTLB] = "PDEVTLB", [VTD_DSC_PGRP_RESP] = "PGRP_RESP",
 };
 
 const char *iom_vtd_dsc_name(uint32_t type)
@@ -311,19 +315,44 @@ static int vtd_dsc_devtlb(struct iom_vtd *v, const uint64_t *d, uint64_t type, u
 	if (v->devtlb.invalidate) {
 		int rc = v->devtlb.invalidate(v->devtlb.ctx, sid, pv, pasid, global, vtd_addr(d[1]),
 		                              s, t, &done, err);
-		if (rc)
+		if (rc < 0)
 			return rc;
+		if (rc == 1) { /* no completion in time: ITE at the next wait */
+			v->ite_pending = true;
+			v->ite_sid = sid;
+			v->st.devtlb_timeouts++;
+		}
 	}
 	v->st.devtlb_invalidations++;
 	v->qi_pending_ps = IOM_MAX(v->qi_pending_ps, done);
 	return 0;
 }
 
-/* Invalidation wait: complete after everything before it. */
-static void vtd_dsc_wait(struct iom_vtd *v, const uint64_t *d, uint64_t *t, uint64_t doorbell_ps)
+/* A device-TLB invalidation timed out: FSTS.ITE, IQERCD.ITESID [47:32]. */
+static void vtd_ite(struct iom_vtd *v)
+{
+	v->fsts |= VTD_FSTS_ITE;
+	v->iqercd = (v->iqercd & ~(0xffffull << 32)) | ((uint64_t)(v->ite_sid & 0xffff) << 32);
+	v->ite_pending = false;
+	iom_guest_error("vtd %s: device-TLB invalidation time-out (ITE), source-id 0x%04x",
+	                v->name, v->ite_sid);
+}
+
+#define VTD_QI_STOP 0x100 /* vtd_dsc_exec: the wait was aborted by an ITE; stop after it */
+
+/* Invalidation wait: complete after everything before it; aborted by a
+ * device-TLB invalidation time-out before it (false: the queue stops). */
+static bool vtd_dsc_wait(struct iom_vtd *v, const uint64_t *d, uint64_t *t, uint64_t doorbell_ps)
 {
 	uint64_t exec = *t + (uint64_t)v->cfg.wait_cycles * v->period_ps;
 	uint64_t done = IOM_MAX(exec, v->qi_pending_ps);
+	if (v->ite_pending) { /* detected when the timed-out completion was due */
+		vtd_ite(v);
+		v->st.waits_aborted++;
+		v->qi_pending_ps = done;
+		*t = done;
+		return false;
+	}
 	if (vtd_wait_sw(d[0])) {
 		uint32_t data = (uint32_t)vtd_wait_stdata(d[0]);
 		bool ok = true;
@@ -341,6 +370,7 @@ static void vtd_dsc_wait(struct iom_vtd *v, const uint64_t *d, uint64_t *t, uint
 	v->st.waits++;
 	iom_hist_add(&v->st.wait_latency_ps, done - doorbell_ps);
 	*t = vtd_wait_fn(d[0]) ? done : exec;
+	return true;
 }
 
 /* Validate, execute one fetched descriptor at *t; returns 0, an IQEI code
@@ -351,6 +381,12 @@ static int vtd_dsc_exec(struct iom_vtd *v, const uint64_t *d, bool dw, uint64_t 
 	uint64_t type = vtd_dsc_type(d[0]);
 	bool pasid_type = type == VTD_DSC_PIOTLB || type == VTD_DSC_PC || type == VTD_DSC_PDEVTLB;
 
+	if (type == VTD_DSC_PGRP_RESP && v->cfg.prs) { /* 7.5.2: the response leaves the unit */
+		v->st.descriptors++;
+		v->st.dsc_by_type[type]++;
+		*t += (uint64_t)v->cfg.dsc_cycles * v->period_ps;
+		return 0;
+	}
 	if (type == 0 || type > VTD_DSC_PDEVTLB || (pasid_type && !dw))
 		return VTD_IQEI_TYPE;
 	if ((type == VTD_DSC_DEVTLB || type == VTD_DSC_PDEVTLB) && !v->cfg.dt)
@@ -359,10 +395,8 @@ static int vtd_dsc_exec(struct iom_vtd *v, const uint64_t *d, bool dw, uint64_t 
 		return VTD_IQEI_RSVD;
 	v->st.descriptors++;
 	v->st.dsc_by_type[type]++;
-	if (type == VTD_DSC_WAIT) {
-		vtd_dsc_wait(v, d, t, doorbell_ps);
-		return 0;
-	}
+	if (type == VTD_DSC_WAIT)
+		return vtd_dsc_wait(v, d, t, doorbell_ps) ? 0 : VTD_QI_STOP;
 	*t += (uint64_t)v->cfg.dsc_cycles * v->period_ps;
 	uint32_t iqe = 0;
 	switch (type) {
@@ -422,12 +456,18 @@ static int vtd_qi_consume(struct iom_vtd *v, uint64_t *t, uint64_t doorbell_ps, 
 		int rc = vtd_dsc_exec(v, d, dw, t, doorbell_ps, err);
 		if (rc < 0)
 			return rc;
+		if (rc == VTD_QI_STOP) { /* ITE: the aborted wait was fetched; stop fetching */
+			v->iqh = (v->iqh + dsz) % qbytes;
+			return 0;
+		}
 		if (rc > 0) {
 			vtd_iqe(v, (uint32_t)rc);
 			return 0;
 		}
 		v->iqh = (v->iqh + dsz) % qbytes;
 	}
+	if (v->ite_pending) /* no wait after the timed-out descriptor */
+		vtd_ite(v);
 	return 0;
 }
 
@@ -442,8 +482,8 @@ int iom_vtd_write_iqt(struct iom_vtd *v, uint64_t tail, uint64_t now_ps, uint64_
 		*done_ps = now_ps;
 	if (!(v->gsts & VTD_GSTS_QIES))
 		return iom_err_set(err, IOM_EINVAL, "vtd %s: IQT written while QIE = 0", v->name);
-	if (v->fsts & VTD_FSTS_IQE)
-		return 0; /* stopped until software clears IQE */
+	if (v->fsts & (VTD_FSTS_IQE | VTD_FSTS_ITE))
+		return 0; /* stopped until software clears IQE / ITE */
 	if (off >= vtd_iq_bytes(v) || (dw && (off & 31))) {
 		vtd_iqe(v, off >= vtd_iq_bytes(v) ? VTD_IQEI_TAIL : VTD_IQEI_ALIGN);
 		return 0;

@@ -12,7 +12,11 @@
  * pass-through.  Requests with a PASID fault (0x31).  ATS translation
  * requests (AT = 01) with TT = 00 and translated requests (AT = 10) with
  * TT = 00 are blocked (0x0D); translated requests with TT = 01 pass
- * untranslated.
+ * untranslated.  Scalable mode: both need the context entry's DTE (0x44);
+ * translated requests with DTE = 1 pass untranslated.  A Translation Request
+ * (vtd_ats.c) runs this pipeline with hooks in the one exit (vtd_fail: its
+ * completion status), vtd_finish (the permissions granted instead of a
+ * permission check) and vtd_passthrough (an identity completion).
  * Scalable mode (TTM = 01): root[bus] lower / upper half -> context
  * [devfn & 0x7f] (32 B) -> PASID directory[PASID >> 6] (8 B) -> PASID
  * table[PASID & 63] (64 B); requests without a PASID use RID_PASID.
@@ -74,6 +78,7 @@ enum { VTD_CONT = 0, VTD_DONE = 1 };
 struct vtd_req {
 	struct iom_vtd *v;
 	struct iom_txn *t;
+	struct iom_ats_req *ats; /* the ATS Translation Request t serves, or NULL */
 	uint64_t now;
 	uint32_t rid;
 	bool pv;        /* the request carries a PASID */
@@ -141,6 +146,11 @@ static int vtd_fail(struct iom_vtd *v, struct vtd_req *rq, uint32_t reason, uint
 	t->status = status;
 	t->fault = (uint16_t)reason;
 	t->done_ps = rq->now;
+	if (rq->ats) { /* a Translation Request: its completion (vtd_ats.c) */
+		if (vtd_ats_outcome(v, rq->ats, reason, status) && !rq->fpd)
+			vtd_fault_record(v, t, reason, rq->pv, rq->pasid);
+		return VTD_DONE;
+	}
 	v->st.faults++;
 	v->st.fault_by_reason[reason & 0xff]++;
 	if (rq->fpd)
@@ -165,6 +175,10 @@ static int vtd_passthrough(struct iom_vtd *v, struct vtd_req *rq)
 	struct iom_txn *t = rq->t;
 	if (!vtd_fits(t->iova, v->cfg.haw))
 		return vtd_xlat_fault(v, rq, rq->sm ? VTD_FR_SM_ADDR_MAX : VTD_FR_ADDR_MGAW);
+	if (rq->ats)
+		vtd_ats_identity(v, rq->ats);
+	else if (t->at == IOM_TXN_AT_TRANSLATED)
+		v->st.ats_translated++;
 	t->status = IOM_TXN_OK;
 	t->pa = t->iova;
 	t->done_ps = rq->now;
@@ -250,6 +264,8 @@ static int vtd_legacy(struct iom_vtd *v, struct vtd_req *rq)
 		return rc;
 	rq->fpd = vtd_ce_fpd(rq->ce[0]);
 	uint64_t tt = vtd_ce_tt(rq->ce[0]);
+	if (tt == VTD_TT_PT && t->at == IOM_TXN_AT_TREQ) /* ATS with pass-through: blocked (*) */
+		return vtd_cfg_fault(v, rq, VTD_FR_TT_BLOCKED);
 	if (tt == VTD_TT_PT)
 		return vtd_passthrough(v, rq);
 	if (t->at == 2 && tt == VTD_TT_SL_DT)
@@ -306,8 +322,10 @@ static int vtd_sm_select_pasid(struct iom_vtd *v, struct vtd_req *rq)
 	const uint64_t *ce = rq->ce;
 	if (rq->pv && !vtd_smce_paside(ce[0]))
 		return vtd_cfg_fault(v, rq, VTD_FR_SM_PASIDE);
-	if (rq->t->at == 1 && !vtd_smce_dte(ce[0]))
+	if (rq->t->at != IOM_TXN_AT_UNTRANSLATED && !vtd_smce_dte(ce[0]))
 		return vtd_cfg_fault(v, rq, VTD_FR_SM_DTE);
+	if (rq->t->at == IOM_TXN_AT_TRANSLATED) /* device-TLB allowed: a host physical address */
+		return vtd_passthrough(v, rq);
 	if (!rq->pv)
 		rq->pasid = (uint32_t)vtd_smce_rid_pasid(ce[1]);
 	unsigned bits = (unsigned)vtd_smce_pdts(ce[0]) + 7 + 6; /* 2^(PDTS+7) directory entries */
@@ -743,6 +761,14 @@ static int vtd_finish(struct iom_vtd *v, struct vtd_req *rq, const struct vtd_tl
                       bool hit)
 {
 	struct iom_txn *t = rq->t;
+	if (rq->ats) { /* a Translation Request: the permissions granted, the range */
+		vtd_ats_grant(v, rq->ats, t, rq->kind, rq->slee, rq->wpe, e->perms, e->page_size,
+		              e->pa_base);
+		t->status = IOM_TXN_OK;
+		t->pa = e->pa_base + (t->iova & (e->page_size - 1));
+		t->done_ps = rq->now;
+		return VTD_DONE;
+	}
 	uint32_t reason = vtd_perm_reason(rq, e->perms);
 	if (reason)
 		return vtd_xlat_fault(v, rq, reason);
@@ -848,15 +874,20 @@ static void vtd_txn_reset(struct iom_txn *t)
 	t->done_ps = t->issue_ps;
 }
 
-int iom_vtd_translate(struct iom_vtd *v, struct iom_txn *t, struct iom_err *err)
+int vtd_translate_req(struct iom_vtd *v, struct iom_txn *t, struct iom_ats_req *ats,
+                      struct iom_err *err)
 {
-	struct vtd_req rq = {.v = v, .t = t, .now = t->issue_ps, .rid = t->rid & 0xffff};
+	struct vtd_req rq = {.v = v, .t = t, .ats = ats, .now = t->issue_ps, .rid = t->rid & 0xffff};
 
 	vtd_txn_reset(t);
 	v->st.translations++;
 	rq.pv = !!(t->flags & IOM_TXN_PASID_VALID);
 	rq.pasid = rq.pv ? t->pasid & 0xfffff : 0;
 	if (!(v->gsts & VTD_GSTS_TES)) {
+		if (ats) { /* remapping disabled: no ATS (*) */
+			vtd_ats_outcome(v, ats, 0, IOM_TXN_ABORT);
+			return 0;
+		}
 		t->pa = t->iova;
 		v->st.bypassed++;
 		return 0;
@@ -864,6 +895,8 @@ int iom_vtd_translate(struct iom_vtd *v, struct iom_txn *t, struct iom_err *err)
 	if (v->ttm_active == VTD_TTM_ABORT) {
 		t->status = IOM_TXN_ABORT;
 		v->st.blocked++;
+		if (ats)
+			vtd_ats_outcome(v, ats, 0, IOM_TXN_ABORT);
 		return 0;
 	}
 	rq.sm = v->ttm_active == VTD_TTM_SCALABLE;
@@ -871,4 +904,9 @@ int iom_vtd_translate(struct iom_vtd *v, struct iom_txn *t, struct iom_err *err)
 	if (rc == VTD_CONT)
 		rc = vtd_translate_addr(v, &rq, err);
 	return rc < 0 ? rc : 0;
+}
+
+int iom_vtd_translate(struct iom_vtd *v, struct iom_txn *t, struct iom_err *err)
+{
+	return vtd_translate_req(v, t, NULL, err);
 }

@@ -5,7 +5,12 @@
 
 #include "replay.h"
 
+#include "atc.h"
+#include "pri_dev.h"
+#include "smmuv3_priq.h"
+#include "vtd_prq.h"
 #include "check.h"
+#include "fabric.h"
 #include "device.h"
 #include "host.h"
 #include "iommu.h"
@@ -29,6 +34,14 @@ struct iom_system {
 	struct iom_mem_cfg mem_cfg;
 	struct iom_host_cfg host_cfg;
 	struct iom_device_cfg dev_cfg;
+	struct iom_ats_cfg ats_cfg;   /* device.ats */
+	struct iom_cache_cfg atc_cfg; /* device.atc */
+	struct iom_ats_rc *ats;       /* the root complex's ATS side (device.ats.enable), or NULL */
+	struct iom_pri_dev_cfg pri_cfg;  /* device.pri */
+	struct iom_smmu_priq *priq;      /* SMMUv3 PRI queue (set up on first use) */
+	struct iom_vtd_prq *prq;         /* VT-d page request queue (with vtd.prs) */
+	struct iom_pri_port pri_port;    /* the root complex's PRI side: the host's handler */
+	struct iom_u64map pri_fns;       /* rid -> struct iom_pri_fn * (device.pri.enable) */
 	struct iom_mem *mem;
 	struct iom_palloc *tables;
 	struct iom_smmu *smmu;
@@ -40,6 +53,8 @@ struct iom_system {
 	struct iom_iommu iommu;
 	struct iom_host *host;
 	struct iom_pcie_checker *pcie; /* the pcie: topology; NULL = a root port per device */
+	struct iom_pcie_link_cfg link_cfg; /* pcie.link: every link's defaults */
+	struct iom_pcie_fabric *fabric;    /* link timing of the topology (with pcie) */
 	unsigned pcie_warned;          /* fabric events printed so far */
 	struct iom_u64map devices; /* rid -> struct iom_device * */
 	struct iom_device *last_dev; /* one-entry cache of the lookup by rid */
@@ -53,5 +68,7 @@ struct iom_system {
 };
 
 int iom_replay_register_stats(struct iom_system *s, struct iom_err *err);
+/* The device hook onto s->fabric (replay.c). */
+extern const struct iom_dev_fabric_ops iom_replay_fabric_ops;
 
 #endif

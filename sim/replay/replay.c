@@ -57,7 +57,7 @@ int iom_replay_register_stats(struct iom_system *s, struct iom_err *err)
 	r = iom_stats_counter(s->stats, "replay." #f, unit, desc, &s->f, err)
 	REP_CTR(records, "records", "trace records replayed");
 	REP_CTR(dma_records, "records", "DMA records");
-	REP_CTR(control_records, "records", "control records (domains, attach, map, unmap, inval)");
+	REP_CTR(control_records, "records", "control records (domains, attach, map, unmap, inval, bind, pmap)");
 	REP_CTR(dma_bytes, "bytes", "bytes moved by DMA");
 	REP_CTR(rejected, "records", "records the host rejected (counted by reason below)");
 	REP_CTR(sim_end_ps, "ps", "simulated time when the last DMA completed");
@@ -83,15 +83,58 @@ struct replay_piece {
 	uint32_t fl;
 };
 
+_Static_assert(IOM_AT_TREQ == IOM_TXN_AT_TREQ && IOM_AT_TRANSLATED == IOM_TXN_AT_TRANSLATED,
+	       "trace AT values are the transaction's");
+
 static int replay_dma_piece(void *ctx, uint64_t iova, uint64_t size, struct iom_err *err)
 {
 	struct replay_piece *p = ctx;
 	struct iom_dma_result dr;
-	int r = iom_device_dma(p->d, p->now, rec_pasid(p->rec), iova, size,
-			       p->rec->dir == IOM_DIR_WRITE, p->fl, &dr, err);
+	/* at=treq: the device's ATS path (ATC, Translation Request on a miss, then a
+	 * Translated request); at=t: Translated requests the IOMMU only checks. */
+	int r = iom_device_dma_at(p->d, p->rec->at, p->now, rec_pasid(p->rec), iova, size,
+				  p->rec->dir == IOM_DIR_WRITE, p->fl, &dr, err);
 	if (!r && dr.done_ps > p->done_ps)
 		p->done_ps = dr.done_ps;
 	return r;
+}
+
+/* The device's fabric hook (device.h) onto the PCIe fabric (fabric.h). */
+static uint64_t replay_fab_request(void *ctx, uint64_t ready_ps, uint64_t addr, uint32_t len,
+				   bool write, bool *to_iommu)
+{
+	return iom_pcie_fabric_request(ctx, ready_ps, addr, len, write, to_iommu);
+}
+
+static bool replay_fab_peer(void *ctx, uint64_t ready_ps, uint64_t pa, uint32_t len, bool write,
+			    uint64_t *done_ps)
+{
+	return iom_pcie_fabric_peer(ctx, ready_ps, pa, len, write, done_ps);
+}
+
+static uint64_t replay_fab_cpl(void *ctx, uint64_t ready_ps, uint64_t pa, uint32_t len)
+{
+	return iom_pcie_fabric_completions(ctx, ready_ps, pa, len);
+}
+
+const struct iom_dev_fabric_ops iom_replay_fabric_ops = {
+	.request = replay_fab_request,
+	.peer = replay_fab_peer,
+	.completions = replay_fab_cpl,
+};
+
+/* A piece routed to the IOMMU or a peer: through the fabric, by the device. */
+static int replay_routed_piece(void *ctx, uint32_t src, const struct iom_pcie_route *r,
+			       uint64_t iova, uint64_t size, struct iom_err *err)
+{
+	struct replay_piece *p = ctx;
+	struct iom_pcie_fabric *fab = p->d->fabric_ctx;
+	/* no TLP of this or a later DMA is ready before the DMA can start */
+	iom_pcie_fabric_advance(fab, p->d->cfg.mode == IOM_DEV_CLOSED_LOOP
+					     ? iom_resource_next_free(&p->d->slots)
+					     : p->now);
+	int rc = iom_pcie_fabric_begin(fab, src, r, err);
+	return rc ? rc : replay_dma_piece(p, iova, size, err);
 }
 
 static int replay_dma(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
@@ -103,16 +146,13 @@ static int replay_dma(struct iom_system *s, const struct iom_rec *rec, uint64_t 
 		return -err->code;
 	uint32_t fl = ((rec->flags & IOM_RF_PRIV) ? IOM_TXN_PRIV : 0) |
 		      ((rec->flags & IOM_RF_EXEC) ? IOM_TXN_EXEC : 0);
-	if (rec->at != IOM_AT_UNTRANSLATED)
-		return iom_err_set(err, IOM_ENOTSUP,
-				   "dma with at=%s: ATS is not implemented yet (untranslated DMA only)",
-				   rec->at == IOM_AT_TREQ ? "treq" : "t");
 	struct replay_piece p = {.d = d, .rec = rec, .now = now, .fl = fl};
 	int r;
-	if (s->pcie) { /* through the fabric: peer-to-peer and blocked pieces stop there */
+	if (s->pcie) { /* through the fabric: blocked pieces stop there */
 		struct iom_pcie_dma_verdict v;
-		r = iom_pcie_checker_dma(s->pcie, rec->dev, rec->iova, rec->size,
-					 rec->dir == IOM_DIR_WRITE, replay_dma_piece, &p, &v, err);
+		r = iom_pcie_checker_dma_routed(s->pcie, rec->dev, rec->iova, rec->size,
+						rec->dir == IOM_DIR_WRITE, replay_routed_piece, &p,
+						&v, err);
 		if (!r && (v.violation || v.blocked) && o->warn && s->pcie_warned++ < 10)
 			fprintf(o->warn, "iommusim: %s: %s\n", iom_trace_where(rd), v.msg);
 	} else {
@@ -175,6 +215,17 @@ static int replay_control(struct iom_system *s, const struct iom_rec *rec, uint6
 		return iom_host_unmap(s->host, rec->domain, rec->iova, rec->size, now, &done, err);
 	case IOM_REC_INVAL:
 		return replay_inval(s, rec, now, &done, err);
+	case IOM_REC_BIND:
+		return iom_host_bind(s->host, rec->dev, rec->pasid, rec->mm, s->pcie ? s->pcie->t : NULL,
+				     now, &done, err);
+	case IOM_REC_UNBIND:
+		return iom_host_unbind(s->host, rec->dev, rec->pasid, s->pcie ? s->pcie->t : NULL, now,
+				       &done, err);
+	case IOM_REC_PMAP:
+		return iom_host_pmap(s->host, rec->mm, rec->iova, rec->pa, rec->size, rec->prot, now,
+				     &done, err);
+	case IOM_REC_PUNMAP:
+		return iom_host_punmap(s->host, rec->mm, rec->iova, rec->size, now, &done, err);
 	default:
 		return 0;
 	}
@@ -184,7 +235,6 @@ static int replay_control(struct iom_system *s, const struct iom_rec *rec, uint6
 static bool replay_kind_unimplemented(unsigned kind)
 {
 	switch (kind) {
-	case IOM_REC_BIND: case IOM_REC_UNBIND: case IOM_REC_PMAP: case IOM_REC_PUNMAP:
 	case IOM_REC_DIRTY: case IOM_REC_HARVEST: case IOM_REC_RESV:
 		return true;
 	default:
@@ -244,8 +294,11 @@ static int replay_control_record(struct iom_system *s, const struct iom_rec *rec
 		if (rec->kind == IOM_REC_UNMAP && why == IOM_REJ_NO_DOMAIN &&
 		    iom_host_domain(s->host, rec->domain))
 			why = IOM_REJ_NOT_MAPPED;
-		if (rec->kind == IOM_REC_DETACH && why == IOM_REJ_NO_DOMAIN)
+		if ((rec->kind == IOM_REC_DETACH || rec->kind == IOM_REC_UNBIND) &&
+		    why == IOM_REJ_NO_DOMAIN)
 			why = IOM_REJ_NOT_ATTACHED;
+		if (rec->kind == IOM_REC_PUNMAP && why == IOM_REJ_NO_DOMAIN)
+			why = IOM_REJ_NOT_MAPPED;
 		s->rejected++;
 		s->rejected_by[why]++;
 		if (o->warn && (*warned)++ < 10)
@@ -274,6 +327,8 @@ int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 		if (!res->records)
 			res->first_ps = rec->time_ps;
 		now = closed ? IOM_MAX(now, s->sim_end_ps) : rec->time_ps;
+		if (o->advance) /* another engine sequences the records (sim/systemc) */
+			o->advance(o->advance_ctx, now);
 		res->records++;
 		s->records++;
 		if (replay_kind_unimplemented(rec->kind)) {

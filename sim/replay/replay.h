@@ -61,6 +61,11 @@ struct iom_replay_opts {
 	bool progress;        /* progress line on stderr */
 	uint64_t max_records; /* 0 = all */
 	FILE *warn;           /* rejected-record warnings (first few); NULL = none */
+	/* Engine hook (sim/systemc): called with each record's time before the
+	 * record is simulated (non-decreasing); it may only advance an outer
+	 * kernel's clock, never touch the models.  NULL = native engine. */
+	void (*advance)(void *ctx, uint64_t now_ps);
+	void *advance_ctx;
 };
 
 struct iom_replay_result {

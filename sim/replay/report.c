@@ -164,6 +164,57 @@ static void rep_faults(FILE *f, const struct report *r)
 	fprintf(f, "%s\n", any ? "" : "none");
 }
 
+/* The fabric in one line: links used, TLPs and wire bytes each way, the
+ * busiest link direction over the span, peer TLPs by path, and the request
+ * TLPs' time in the fabric. */
+static void rep_fabric(FILE *f, const struct report *r, double span)
+{
+	static const char *const dn[2] = {"up", "down"};
+	const struct iom_pcie_fabric *fab = r->s->fabric;
+	double tlps[2] = {0, 0}, wire[2] = {0, 0}, best = -1;
+	const char *bname = "-";
+	int bdir = 0;
+	unsigned used = 0;
+	for (uint32_t i = 0; i < fab->nlinks; i++) {
+		const char *n = fab->links[i].name;
+		if (!rep_get(r, "%s.up.tlps", n) && !rep_get(r, "%s.down.tlps", n))
+			continue; /* not used (in the region of interest) */
+		used++;
+		for (int d = 0; d < 2; d++) {
+			char k[64];
+			snprintf(k, sizeof(k), "%%s.%s.tlps", dn[d]);
+			tlps[d] += rep_get(r, k, n);
+			snprintf(k, sizeof(k), "%%s.%s.wire_bytes", dn[d]);
+			wire[d] += rep_get(r, k, n);
+			snprintf(k, sizeof(k), "%%s.%s.busy_ps", dn[d]);
+			double b = rep_get(r, k, n);
+			if (b > best) {
+				best = b;
+				bname = n;
+				bdir = d;
+			}
+		}
+	}
+	fprintf(f, "fabric       %u links used: %.0f TLPs up, %.0f down, %.0f wire bytes; ", used,
+		tlps[0], tlps[1], wire[0] + wire[1]);
+	if (used)
+		fprintf(f, "busiest %s %s %.1f %% busy; ", bname, dn[bdir],
+			span > 0 ? 100.0 * best / span : 0.0);
+	fprintf(f, "peer TLPs %.0f direct, %.0f via the root complex; request TLP in the fabric ",
+		rep_get(r, "pcie.fabric.%s", "direct_tlps"),
+		rep_get(r, "pcie.fabric.%s", "redirected_tlps"));
+	struct iom_hist h = rep_hist(r, "pcie.fabric.%s", "req_latency_ps");
+	if (!h.count) {
+		fprintf(f, "none\n");
+		return;
+	}
+	fprintf(f, "mean ");
+	rep_time(f, (double)h.sum / h.count);
+	fprintf(f, ", p99 ");
+	rep_time(f, (double)iom_hist_percentile(&h, 99));
+	fputc('\n', f);
+}
+
 void iom_replay_print_summary(struct iom_system *s, const struct iom_replay_result *res,
 			      const char *trace_path, FILE *f)
 {
@@ -197,6 +248,8 @@ void iom_replay_print_summary(struct iom_system *s, const struct iom_replay_resu
 		rep_dev_sum(&r, "faulted_tlps"));
 	if (s->pcie)
 		iom_pcie_checker_print_summary(s->pcie, f);
+	if (s->fabric)
+		rep_fabric(f, &r, span);
 	fprintf(f, "time         ");
 	rep_time(f, span);
 	fprintf(f, " simulated; DMA throughput %.3f GB/s\n", span > 0 ? bytes / (span / 1e12) / 1e9 : 0);

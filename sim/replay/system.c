@@ -13,6 +13,7 @@
 #include "log.h"
 #include "pcie_config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,7 +49,14 @@ const struct iom_prop_table *const *iom_system_prop_tables(size_t *n)
 		tables[count++] = &sys_table;
 		tables[count++] = &iom_mem_prop_table;
 		tables[count++] = &iom_host_prop_table;
+		tables[count++] = &iom_host_sva_prop_table;
 		tables[count++] = &iom_device_prop_table;
+		tables[count++] = &iom_ats_prop_table;
+		tables[count++] = &iom_atc_prop_table;
+		tables[count++] = &iom_pri_dev_prop_table;
+		size_t np;
+		tables[count++] = iom_pcie_prop_tables(&np)[0]; /* pcie: kernel, enable_acs */
+		tables[count++] = &iom_pcie_link_prop_table;
 		size_t ns;
 		const struct iom_prop_table *const *st = iom_smmu_prop_tables(&ns);
 		for (size_t i = 0; i < ns && count < IOM_ARRAY_SIZE(tables); i++)
@@ -107,6 +115,58 @@ static int sys_build_vtd(struct iom_system *s, struct iom_err *err)
 	return s->host ? 0 : -err->code;
 }
 
+/* PRI: the IOMMU's page request queue (its memory is taken when first used,
+ * host_pri.c) and the root complex's port onto the host's handler. */
+static int sys_pri_setup_smmu(void *ctx, uint32_t log2, struct iom_err *err)
+{
+	struct iom_system *s = ctx;
+	return iom_smmu_drv_priq_setup(s->smmu_drv, s->priq, log2, err);
+}
+
+static int sys_pri_setup_vtd(void *ctx, uint32_t log2, struct iom_err *err)
+{
+	struct iom_system *s = ctx;
+	return iom_vtd_drv_prq_setup(s->vtd_drv, s->prq, log2, err);
+}
+
+static int sys_build_pri(struct iom_system *s, struct iom_err *err)
+{
+	struct iom_prq q;
+	if (s->smmu) {
+		if (!(s->priq = iom_smmu_priq_create(s->smmu, s->mem, err)))
+			return -err->code;
+		iom_smmu_priq_as_prq(s->priq, &q);
+		iom_host_pri_set_queue(s->host, &q, sys_pri_setup_smmu, s);
+	} else if (s->vtd_cfg.prs) {
+		if (!(s->prq = iom_vtd_prq_create(iom_vtd_drv_vtd(s->vtd_drv), s->mem, err)))
+			return -err->code;
+		iom_vtd_prq_as_prq(s->prq, &q);
+		iom_host_pri_set_queue(s->host, &q, sys_pri_setup_vtd, s);
+	}
+	iom_host_pri_port(s->host, &s->pri_port);
+	return 0;
+}
+
+/* The function's PRI (device.pri.enable), behind its ATC. */
+static int sys_pri_fn(struct iom_system *s, struct iom_atc *a, uint32_t rid, struct iom_err *err)
+{
+	char name[32];
+	struct iom_pri_fn *f = calloc(1, sizeof(*f));
+	if (!f)
+		return iom_err_set(err, IOM_ENOMEM, "out of memory");
+	int r = iom_pri_fn_init(f, &s->pri_cfg, rid, &s->pri_port, err);
+	if (!r && iom_u64map_put(&s->pri_fns, rid, (uint64_t)(uintptr_t)f))
+		r = iom_err_set(err, IOM_ENOMEM, "out of memory");
+	if (r) {
+		iom_pri_fn_fini(f);
+		free(f);
+		return r;
+	}
+	snprintf(name, sizeof(name), "dev.%02x:%02x.%x", (rid >> 8) & 0xff, (rid >> 3) & 0x1f, rid & 7);
+	iom_atc_set_pri(a, f);
+	return iom_pri_fn_register_stats(f, s->stats, name, err);
+}
+
 struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 {
 	struct iom_system *s = calloc(1, sizeof(*s));
@@ -115,13 +175,20 @@ struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 		return NULL;
 	}
 	iom_u64map_init(&s->devices);
+	iom_u64map_init(&s->pri_fns);
 	int r = iom_config_bind(cfg, &sys_table, NULL, &s->cfg, err);
 	if (!r)
 		r = iom_config_bind(cfg, &iom_mem_prop_table, NULL, &s->mem_cfg, err);
 	if (!r)
 		r = iom_config_bind(cfg, &iom_host_prop_table, NULL, &s->host_cfg, err);
 	if (!r)
+		r = iom_config_bind(cfg, &iom_host_sva_prop_table, NULL, &s->host_cfg.sva, err);
+	if (!r)
 		r = iom_config_bind(cfg, &iom_device_prop_table, NULL, &s->dev_cfg, err);
+	if (!r)
+		r = iom_ats_cfg_bind(cfg, &s->ats_cfg, &s->atc_cfg, err);
+	if (!r)
+		r = iom_config_bind(cfg, &iom_pri_dev_prop_table, NULL, &s->pri_cfg, err);
 	if (r)
 		goto fail;
 	/* Both IOMMUs' sections are bound (validated, echoed) whichever is built. */
@@ -129,6 +196,13 @@ struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 		r = iom_vtd_cfg_bind(cfg, &s->vtd_cfg, err);
 	if (!r)
 		r = iom_vtd_drv_cfg_bind(cfg, &s->vtd_drv_cfg, err);
+	if (!r) { /* bound (validated, echoed) with or without a topology */
+		size_t np;
+		struct iom_pcie_cfg pc;
+		r = iom_config_bind(cfg, iom_pcie_prop_tables(&np)[0], NULL, &pc, err);
+	}
+	if (!r)
+		r = iom_pcie_link_cfg_bind(cfg, NULL, &s->link_cfg, err);
 	if (!r) { /* the PCIe topology, if the configuration has one (docs/pcie.md) */
 		struct iom_pcie_topo *topo = NULL;
 		r = iom_pcie_topo_from_config(cfg, NULL, &topo, err);
@@ -136,6 +210,9 @@ struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 			iom_pcie_topo_destroy(topo);
 			r = -err->code;
 		}
+		if (!r && s->pcie && !(s->fabric = iom_pcie_fabric_create(s->pcie->t, &s->link_cfg,
+									    err)))
+			r = -err->code;
 	}
 	if (r)
 		goto fail;
@@ -160,6 +237,16 @@ struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 		r = sys_build_smmu(s, cfg, err);
 	}
 	if (!r)
+		r = sys_build_pri(s, err);
+	if (!r && s->ats_cfg.enable) { /* ATS: the root complex's port into the IOMMU driver */
+		s->atc_cfg.seed ^= s->cfg.seed;
+		s->ats = iom_ats_rc_create(&s->ats_cfg, &s->atc_cfg, &s->iommu, err);
+		if (!s->ats)
+			r = -err->code;
+		else if (s->iommu.ops->set_ats_port)
+			s->iommu.ops->set_ats_port(s->iommu.self, iom_ats_rc_port(s->ats));
+	}
+	if (!r)
 		r = iom_config_check_unused(cfg, err);
 	if (r)
 		goto fail;
@@ -175,6 +262,14 @@ struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 		r = iom_host_register_stats(s->host, s->stats, err);
 	if (!r && s->pcie)
 		r = iom_pcie_checker_register_stats(s->pcie, s->stats, err);
+	if (!r && s->fabric)
+		r = iom_pcie_fabric_register_stats(s->fabric, s->stats, err);
+	if (!r && s->ats)
+		r = iom_ats_rc_register_stats(s->ats, s->stats, err);
+	if (!r && s->priq)
+		r = iom_smmu_priq_register_stats(s->priq, s->stats, s->iommu.name, err);
+	if (!r && s->prq)
+		r = iom_vtd_prq_register_stats(s->prq, s->stats, s->iommu.name, err);
 	if (r)
 		goto fail;
 	return s;
@@ -197,7 +292,24 @@ struct iom_device *iom_system_device(struct iom_system *s, uint32_t rid, struct 
 		iom_err_set(err, IOM_ENOMEM, "out of memory");
 		return NULL;
 	}
-	int r = iom_device_init(d, &s->dev_cfg, rid, &s->iommu, s->mem, err);
+	struct iom_device_cfg dc = s->dev_cfg;
+	uint32_t fn = IOM_PCIE_NONE;
+	if (s->fabric) { /* its link decides MPS and MRRS (docs/pcie.md) */
+		fn = iom_pcie_find_rid(s->pcie->t, (uint16_t)(rid >> 16), (uint16_t)rid);
+		iom_pcie_fabric_dev_limits(s->fabric, fn, &dc.max_payload, &dc.max_read_req);
+	}
+	int r = iom_device_init(d, &dc, rid, &s->iommu, s->mem, err);
+	if (!r && s->fabric)
+		iom_device_set_fabric(d, &iom_replay_fabric_ops, s->fabric);
+	if (!r && s->ats) { /* the function's ATC (created when the host enabled ATS) */
+		struct iom_atc *a = iom_ats_rc_function(s->ats, rid, err);
+		if (a)
+			iom_device_set_atc(d, a);
+		else
+			r = -err->code;
+		if (!r && s->pri_cfg.enable)
+			r = sys_pri_fn(s, a, rid, err);
+	}
 	if (!r)
 		r = iom_u64map_put(&s->devices, rid, (uint64_t)(uintptr_t)d);
 	if (!r)
@@ -220,10 +332,19 @@ void iom_system_destroy(struct iom_system *s)
 		free((void *)(uintptr_t)v);
 	}
 	iom_u64map_fini(&s->devices);
+	iom_pcie_fabric_destroy(s->fabric);
 	iom_pcie_checker_destroy(s->pcie);
 	iom_host_destroy(s->host);
 	if (s->iommu.ops)
 		s->iommu.ops->destroy(s->iommu.self);
+	iom_ats_rc_destroy(s->ats); /* after the IOMMU, which holds its port */
+	iom_smmu_priq_destroy(s->priq);
+	iom_vtd_prq_destroy(s->prq);
+	for (size_t it = 0; iom_u64map_next(&s->pri_fns, &it, &k, &v);) {
+		iom_pri_fn_fini((struct iom_pri_fn *)(uintptr_t)v);
+		free((void *)(uintptr_t)v);
+	}
+	iom_u64map_fini(&s->pri_fns);
 	iom_palloc_destroy(s->tables);
 	iom_mem_destroy(s->mem);
 	iom_stats_snap_free(s->roi_start);

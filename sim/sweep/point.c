@@ -27,6 +27,7 @@
 #define SW_KEY_VERSION "iommusim " IOM_VERSION_STRING "\n"
 
 #include "config.h"
+#include "pcie_config.h"
 #include "replay.h"
 
 #include <errno.h>
@@ -184,6 +185,10 @@ static int sw_bind_all(struct iom_config *c, struct iom_err *err)
 	for (size_t i = 0; i < n && !r; i++)
 		r = iom_config_bind(c, t[i], NULL, buf, err);
 	free(buf);
+	struct iom_pcie_topo *topo = NULL; /* pcie.functions...: lists, no fixed table */
+	if (!r)
+		r = iom_pcie_topo_from_config(c, NULL, &topo, err);
+	iom_pcie_topo_destroy(topo);
 	return r ? r : iom_config_check_unused(c, err);
 }
 

@@ -90,8 +90,10 @@ Test(replay_pcie, peer_to_peer_across_groups_is_reported_and_counted)
 	cr_assert_eq(stat_of(d, "pcie.p2p_bytes"), 0x100);
 	cr_assert_eq(stat_of(d, "pcie.route.memory"), 1);
 	cr_assert_eq(stat_of(d, "pcie.route.direct"), 1);
-	/* only the memory DMA reached the device model and the IOMMU */
-	cr_assert_eq(stat_of(d, "dev.03:00.0.dmas"), 1);
+	/* the device performed both; only the memory DMA reached the IOMMU */
+	cr_assert_eq(stat_of(d, "dev.03:00.0.dmas"), 2);
+	cr_assert_eq(stat_of(d, "smmu0.translations"), 1);
+	cr_assert_eq(stat_of(d, "pcie.fabric.direct_tlps"), 1);
 	json_decref(d);
 	size_t n;
 	char *err = slurp(tpath("err.txt"), &n), want[512];
@@ -152,8 +154,73 @@ Test(replay_pcie, without_a_topology_nothing_changes)
 	json_error_t je;
 	json_t *d = json_load_file(tpath("r.json"), 0, &je);
 	cr_assert_not_null(d);
-	cr_assert_null(json_object_get(json_object_get(d, "stats"), "pcie.dmas"));
-	cr_assert_null(json_object_get(json_object_get(d, "config"), "pcie"));
+	json_t *st = json_object_get(d, "stats");
+	cr_assert_null(json_object_get(st, "pcie.dmas"));
+	cr_assert_null(json_object_get(st, "pcie.fabric.req_tlps"));
+	/* the sections are bound (and echoed) with their defaults, unused */
+	cr_assert_eq(json_integer_value(json_object_get(
+	                 json_object_get(json_object_get(d, "config"), "pcie.link"), "gen")),
+	             3);
 	cr_assert_eq(stat_of(d, "dev.03:00.0.dmas"), 2);
+	cr_assert_eq(stat_of(d, "dev.03:00.0.tlps"), 2);
 	json_decref(d);
+	size_t n;
+	char *out = slurp(tpath("out.txt"), &n);
+	cr_assert_null(strstr(out, "fabric"), "%s", out);
+	cr_assert_null(strstr(out, "pcie "), "%s", out);
+	free(out);
+}
+
+/* The fabric's counters: A's 64-byte write to memory (1 MWr of 8 + 16 + 64
+ * = 88 bytes on A's link DSP1 and on RP's link), then 256 bytes into B's
+ * BAR (280 bytes): without ACS across the switch onto DSP2's link; with RR
+ * (mapped 1:1 to the BAR) up RP's link, translated, down RP's link and
+ * DSP2's. */
+static const char TRACE_P2P[] =
+    HDR "domain t=0ns op=create domain=1\n"
+        "attach t=0ns dev=03:00.0 domain=1\n"
+        "map t=0ns domain=1 iova=0x100000 size=0x1000 pa=0x1000000 prot=rw\n"
+        "map t=0ns domain=1 iova=0xb0000000 size=0x1000 pa=0xb0000000 prot=rw\n"
+        "dma t=1000ns dev=03:00.0 iova=0x100000 size=0x40 dir=w\n"
+        "dma t=2000ns dev=03:00.0 iova=0xb0000000 size=0x100 dir=w\n";
+
+Test(replay_pcie, fabric_counts_tlps_and_bytes_per_link_and_prints_a_line)
+{
+	const char *acs = ", acs: true, acs_cap: 0x1f, acs_ctrl: 0x1d";
+	for (int redirect = 0; redirect < 2; redirect++) {
+		char y[2048];
+		snprintf(y, sizeof(y), TOPO, redirect ? acs : "", redirect ? acs : "");
+		spits(tpath("sys.yaml"), y);
+		spits(tpath("t.trace"), TRACE_P2P);
+		cr_assert_eq(run((const char *[]){"replay", "--config", tpath("sys.yaml"), "--json",
+		                                  tpath("r.json"), tpath("t.trace"), NULL}),
+		             0);
+		json_error_t je;
+		json_t *d = json_load_file(tpath("r.json"), 0, &je);
+		cr_assert_not_null(d, "%s", je.text);
+		cr_assert_eq(stat_of(d, "pcie.link.DSP1.up.tlps"), 2);
+		cr_assert_eq(stat_of(d, "pcie.link.DSP1.up.wire_bytes"), 88 + 280);
+		cr_assert_eq(stat_of(d, "pcie.link.DSP1.up.data_bytes"), 64 + 256);
+		cr_assert_eq(stat_of(d, "pcie.link.RP.up.tlps"), 1 + redirect);
+		cr_assert_eq(stat_of(d, "pcie.link.RP.down.tlps"), redirect);
+		cr_assert_eq(stat_of(d, "pcie.link.DSP2.down.tlps"), 1);
+		cr_assert_eq(stat_of(d, "pcie.link.DSP2.down.wire_bytes"), 280);
+		cr_assert_eq(stat_of(d, "pcie.fabric.req_tlps"), 2);
+		cr_assert_eq(stat_of(d, "pcie.fabric.direct_tlps"), !redirect);
+		cr_assert_eq(stat_of(d, "pcie.fabric.redirected_tlps"), redirect);
+		cr_assert_eq(stat_of(d, "smmu0.translations"), 1 + redirect);
+		json_decref(d);
+		size_t n;
+		char *out = slurp(tpath("out.txt"), &n), want[160];
+		/* memory: DSP1 up + RP up, 88 each; peer: DSP1 up + DSP2 down, or
+		 * DSP1 up + RP up + RP down + DSP2 down, 280 each */
+		snprintf(want, sizeof(want),
+		         "\nfabric       3 links used: %d TLPs up, %d down, %d wire bytes; ",
+		         3 + redirect, 1 + redirect, 2 * 88 + (2 + 2 * redirect) * 280);
+		cr_assert(strstr(out, want), "want %s in:\n%s", want, out);
+		snprintf(want, sizeof(want), "peer TLPs %d direct, %d via the root complex;",
+		         !redirect, redirect);
+		cr_assert(strstr(out, want), "want %s in:\n%s", want, out);
+		free(out);
+	}
 }

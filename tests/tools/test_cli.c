@@ -336,10 +336,10 @@ Test(cli, unknown_option_exits_1)
 	free(r.out);
 }
 
-Test(cli, bind_record_exits_4_not_implemented_with_location)
+Test(cli, dirty_record_exits_4_not_implemented_with_location)
 {
-	bad_trace("bind.trace", HDR "domain op=create domain=1\nbind dev=01:00.0 pasid=1 mm=7\n", 4,
-		  "bind.trace:3:", "not implemented");
+	bad_trace("dirty.trace", HDR "domain op=create domain=1\ndirty op=on domain=1\n", 4,
+		  "dirty.trace:3:", "not implemented");
 }
 
 /* ---- --version / --help --------------------------------------------------- */
