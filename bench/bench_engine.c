@@ -62,8 +62,8 @@ static void write_hit_trace(const char *path, uint64_t n)
 			     .dev = 0x100, .domain = 1};
 	put(w, &r);
 	r = (struct iom_rec){.kind = IOM_REC_MAP,
-			     .present = IOM_F_DOMAIN | IOM_F_IOVA | IOM_F_SIZE | IOM_F_PA | IOM_F_PROT |
-					IOM_F_PGSIZE,
+			     .present = IOM_F_DOMAIN | IOM_F_IOVA | IOM_F_SIZE | IOM_F_PA |
+					IOM_F_PROT | IOM_F_PGSIZE,
 			     .domain = 1, .iova = 1ull << 32, .size = 64 * 4096, .pa = 1ull << 33,
 			     .prot = IOM_PROT_R | IOM_PROT_W, .pgsize = 4096};
 	put(w, &r);

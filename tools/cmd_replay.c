@@ -109,6 +109,8 @@ static int replay_write_json(const char *path, json_t *doc, struct iom_err *err)
 	return r ? iom_err_set(err, IOM_EIO, "cannot write '%s'", path) : 0;
 }
 
+#define REPLAY_BAD_TLB_IMPL "bad --tlb-impl '%s' (native, rtl or lockstep)"
+
 int cli_replay(int argc, char **argv)
 {
 	struct cli_cfg_opts co = {0};
@@ -134,14 +136,15 @@ int cli_replay(int argc, char **argv)
 		} else if (!strcmp(a, "--engine") && i + 1 < argc) {
 			const char *e = argv[++i];
 			if (strcmp(e, "native") && strcmp(e, "systemc"))
-				return cli_usage_error("replay", "bad --engine '%s' (native or systemc)", e);
+				return cli_usage_error("replay", "bad --engine '%s' (native or systemc)",
+						       e);
 			systemc = !strcmp(e, "systemc");
 		} else if (!strcmp(a, "--tlb-impl") && i + 1 < argc) {
 			tlb_impl = argv[++i];
-			if (strcmp(tlb_impl, "native") && strcmp(tlb_impl, "rtl") &&
-			    strcmp(tlb_impl, "lockstep"))
-				return cli_usage_error("replay", "bad --tlb-impl '%s' (native, rtl or lockstep)",
-						       tlb_impl);
+			bool ok = !strcmp(tlb_impl, "native") || !strcmp(tlb_impl, "rtl") ||
+				  !strcmp(tlb_impl, "lockstep");
+			if (!ok)
+				return cli_usage_error("replay", REPLAY_BAD_TLB_IMPL, tlb_impl);
 		} else if (!strcmp(a, "--skip-bad")) {
 			ro.skip_bad = true;
 		} else if (!strcmp(a, "--progress")) {
@@ -164,8 +167,9 @@ int cli_replay(int argc, char **argv)
 	struct iom_err err = {0};
 #ifndef IOM_HAVE_SYSTEMC
 	if (systemc) {
-		iom_err_set(&err, IOM_ENOTSUP, "replay --engine systemc: this build has no SystemC engine "
-						"(configure with -DIOM_WITH_SYSTEMC=ON)");
+		iom_err_set(&err, IOM_ENOTSUP,
+			    "replay --engine systemc: this build has no SystemC engine "
+			    "(configure with -DIOM_WITH_SYSTEMC=ON)");
 		return cli_fail(&err);
 	}
 #endif
@@ -181,8 +185,9 @@ int cli_replay(int argc, char **argv)
 	struct iom_system *sys = iom_system_build(cfg, &err);
 	if (sys && rtl && !iom_rtl_session_tlbs(rtl)) {
 		iom_err_set(&err, IOM_ENOTSUP,
-			    "--tlb-impl %s: this system has no SMMUv3 TLB to replace (the RTL IOTLB "
-			    "stands in for smmu.tlb only)", tlb_impl);
+			    "--tlb-impl %s: this system has no SMMUv3 TLB to replace "
+			    "(the RTL IOTLB stands in for smmu.tlb only)",
+			    tlb_impl);
 		iom_system_destroy(sys);
 		sys = NULL;
 	}
@@ -201,7 +206,8 @@ int cli_replay(int argc, char **argv)
 		iom_sc_finish();
 		if (!r && !quiet) {
 			iom_replay_print_summary(sys, &res, ro.trace_path, stdout);
-			printf("engine       systemc: SystemC time %llu ps, %llu waits, %llu delta cycles\n",
+			printf("engine       systemc: SystemC time %llu ps, %llu waits, "
+			       "%llu delta cycles\n",
 			       (unsigned long long)sc.time_ps, (unsigned long long)sc.waits,
 			       (unsigned long long)sc.delta_cycles);
 		}

@@ -404,22 +404,25 @@ study_ats_atc_size() {
 	ats_traces uni-256 uni-1k uni-4k uni-16k uni-64k zipf-16k zipf-64k
 	ats_study ats-atc-size \
 		'R|tr_per_io|smmu0.ats_tr|dev.01:00.0.dmas|3|requests|Translation Requests (SMMU lookups) per I/O (3 DMAs: command, data, completion)' \
+		'R|smmu_tlb_hit|smmu0.tlb.hits|smmu0.tlb.lookups|100|%|SMMU TLB hit rate of the Translation Requests (empty: none)' \
 		'R|dma_ns|dev.01:00.0.dma_latency_ps.mean|1|0.001|ns|mean DMA latency'
 	d=$W/sweep-ats-atc-size
 	plot "$d" atc-hit-rate --x device.atc.entries --y dev.01:00.0.atc.hit_rate --series workload \
 		--logx --title "ATC hit rate against ATC entries (8-way), by workload (ROI)"
 	plot "$d" tr-per-io --x device.atc.entries --y tr_per_io --series workload --logx --logy \
 		--title "SMMU lookups (Translation Requests) per I/O against ATC entries (ROI)"
+	plot "$d" smmu-tlb-hit-rate --x device.atc.entries --y smmu_tlb_hit --series workload --logx \
+		--title "SMMU TLB hit rate of the Translation Requests against ATC entries (ROI)"
 	plot "$d" dma-latency --x device.atc.entries --y dma_ns --series workload --logx \
 		--title "Mean DMA latency against ATC entries, ATS on (ROI)"
-	publish ats-atc-size atc-hit-rate tr-per-io dma-latency
+	publish ats-atc-size atc-hit-rate tr-per-io smmu-tlb-hit-rate dma-latency
 }
 
 study_ats_onoff() {
 	ats_traces dyn uni-256 uni-4k uni-64k zipf-64k
 	ats_study ats-onoff "$ATS" \
-		'M|link|device.ats.link_latency_ns|250=link 250 ns,1000=link 1 us|-||ATS message link latency' \
-		'J|config|ats+link| / |-||ATS, link latency' \
+		'M|atc|device.atc.entries|64=64-entry ATC,4096=4096-entry ATC|-||ATC size' \
+		'J|config|ats+atc| / |-||device ATS, ATC size' \
 		'R|dma_ns|dev.01:00.0.dma_latency_ps.mean|1|0.001|ns|mean DMA latency' \
 		'R|gbps|replay.dma_bytes|replay.sim_end_ps|8000|Gb/s|DMA throughput'
 	d=$W/sweep-ats-onoff
@@ -430,9 +433,9 @@ study_ats_onoff() {
 	cp "$d/derived.columns.json" "$d/timed.columns.json"
 	cp "$d/derived.columns.json" "$d/closed.columns.json"
 	"$B" plot "$d/timed.csv" --name latency --out "$d" --heatmap --x config --y workload \
-		--z dma_ns --title "Mean DMA latency (ns), timed issue: ATS off / on by link latency (ROI)"
+		--z dma_ns --title "Mean DMA latency (ns), timed issue, Gen3 x8: ATS off / on (ROI)"
 	"$B" plot "$d/closed.csv" --name throughput --out "$d" --heatmap --x config --y workload \
-		--z gbps --title "DMA throughput (Gb/s), closed loop: ATS off / on by link latency (ROI)"
+		--z gbps --title "DMA throughput (Gb/s), closed loop, Gen3 x8: ATS off / on (ROI)"
 	publish ats-onoff latency throughput
 }
 

@@ -191,9 +191,9 @@ int iom_cache_set_backend(struct iom_cache *c, const struct iom_cache_backend *b
 /* c's backend (NULL: native) and, if ctx is not NULL, its context. */
 const struct iom_cache_backend *iom_cache_backend_of(const struct iom_cache *c, void **ctx);
 
-/* Replacement state, for comparing models: the LRU/FIFO stamp of a way
- * (larger = more recent, 0 = never), and a set's PLRU bits (bit n = tree
- * node n, nodes 1..ways-1; ways <= 64). */
+/* Replacement state of a native cache (0 with a backend), for comparing
+ * models: the LRU/FIFO stamp of a way (larger = more recent, 0 = never),
+ * and a set's PLRU bits (bit n = tree node n, nodes 1..ways-1; ways <= 64). */
 uint64_t iom_cache_stamp(const struct iom_cache *c, uint32_t set, uint32_t way);
 uint64_t iom_cache_plru_bits(const struct iom_cache *c, uint32_t set);
 

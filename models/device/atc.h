@@ -14,7 +14,7 @@
  * A function's ATC is a generic set-associative cache (models/cache) of
  * completed translations: key = untranslated address >> range size, tag =
  * PASID (or none), Priv and the range size, so a lookup probes only the sizes
- * present; Global entries answer any PASID.  A device TLP with AT = "use ATS"
+ * present.  A device TLP with AT = "use ATS"
  * (iom_atc_tlp()) looks the ATC up; a miss, or an entry without the needed
  * permission, sends a Translation Request (NW = 0 for writes, Exe / Priv
  * from the PASID prefix) to the IOMMU (struct iom_iommu ats_translate op) and
@@ -48,7 +48,8 @@
  * PRI it ends the TLP at the device.
  * Not modelled: the ATS Page Aligned Request / Relaxed Ordering bits, completion
  * coalescing (each Invalidate Completion carries one ITag), more than one
- * translation per request, the U and N completion bits (never set).
+ * translation per request, the U, N and Global completion bits (the IOMMU
+ * models never set them).
  */
 #ifndef IOM_MODELS_ATC_H
 #define IOM_MODELS_ATC_H

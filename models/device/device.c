@@ -230,10 +230,11 @@ static void dev_dma_done(struct iom_device *d, uint64_t start, uint64_t size,
 	iom_hist_add(&d->dma_latency_ps, res->done_ps - start);
 }
 
-int iom_device_dma(struct iom_device *d, uint64_t ready_ps, int64_t pasid, uint64_t iova,
-		   uint64_t size, int write, uint32_t txn_flags, struct iom_dma_result *res,
-		   struct iom_err *err)
+int iom_device_dma_at(struct iom_device *d, unsigned at, uint64_t ready_ps, int64_t pasid,
+		      uint64_t iova, uint64_t size, int write, uint32_t txn_flags,
+		      struct iom_dma_result *res, struct iom_err *err)
 {
+	d->at = (uint8_t)at; /* read by the TLPs of this DMA only */
 	uint64_t free_at = iom_resource_next_free(&d->slots);
 	uint64_t start = d->cfg.mode == IOM_DEV_CLOSED_LOOP ? free_at : IOM_MAX(ready_ps, free_at);
 	if (start > ready_ps && d->cfg.mode == IOM_DEV_TIMED)
@@ -304,14 +305,12 @@ int iom_device_dma(struct iom_device *d, uint64_t ready_ps, int64_t pasid, uint6
 	return 0;
 }
 
-int iom_device_dma_at(struct iom_device *d, unsigned at, uint64_t ready_ps, int64_t pasid,
-		      uint64_t iova, uint64_t size, int write, uint32_t txn_flags,
-		      struct iom_dma_result *res, struct iom_err *err)
+int iom_device_dma(struct iom_device *d, uint64_t ready_ps, int64_t pasid, uint64_t iova,
+		   uint64_t size, int write, uint32_t txn_flags, struct iom_dma_result *res,
+		   struct iom_err *err)
 {
-	d->at = (uint8_t)at;
-	int r = iom_device_dma(d, ready_ps, pasid, iova, size, write, txn_flags, res, err);
-	d->at = IOM_TXN_AT_UNTRANSLATED;
-	return r;
+	return iom_device_dma_at(d, IOM_TXN_AT_UNTRANSLATED, ready_ps, pasid, iova, size, write,
+				 txn_flags, res, err);
 }
 
 int iom_device_register_stats(struct iom_device *d, struct iom_stats *s, struct iom_err *err)

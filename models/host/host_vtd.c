@@ -17,6 +17,9 @@
  *      (needs ECAP.PT); blocked domain and detach: the entry is cleared.
  * Invalidations on unmap reach the driver through the IOMMU's invalidate op
  * (vtd_drv.c: PSI with mask or DSI above the threshold, then a wait).
+ * ATS: the driver enables it in an ATS-capable function at its first attach
+ *  (TT = 01b / DTE = 1) and adds device-TLB descriptors to its flushes
+ *  (vtd_drv.c, "ATS"); nothing to sequence here.
  * SVA (bind_mm, intel_svm_set_dev_pasid): a first-level PASID-table entry
  *  (PGTT 001) whose FLPTPTR is the process's pgd, FLPM 5-level with 57-bit
  *  VAs, SRE clear, the SVA domain's DID; needs scalable mode with ECAP.FLTS

@@ -332,7 +332,8 @@ static bool mem_port_functional(struct iom_mem *m, bool write, uint64_t pa, void
 static int mem_port_err(uint64_t pa, size_t len, bool write, struct iom_err *err)
 {
 	return iom_err_set(err, IOM_EIO,
-			   "memory: the platform memory answered an error to a %zu-byte %s at 0x%" PRIx64,
+			   "memory: the platform memory answered an error to a %zu-byte %s "
+			   "at 0x%" PRIx64,
 			   len, write ? "write" : "read", pa);
 }
 
@@ -341,8 +342,8 @@ int iom_mem_read(struct iom_mem *m, uint64_t pa, void *buf, size_t len, struct i
 	if (!mem_in_range(m, pa, len))
 		return mem_range_err(m, pa, len, err);
 	if (mem_routed(m, functional))
-		return mem_port_functional(m, false, pa, buf, len) ? 0
-								      : mem_port_err(pa, len, false, err);
+		return mem_port_functional(m, false, pa, buf, len)
+			       ? 0 : mem_port_err(pa, len, false, err);
 	mem_copy_out(m, pa, buf, len);
 	return 0;
 }

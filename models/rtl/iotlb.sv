@@ -8,8 +8,8 @@
 // Storage: SETS x WAYS entries (the capacity, fixed at elaboration); each
 // holds a key {addr, tag} and a VAL_W-bit value.  The geometry in use is
 // programmed by cfg_sets (1..SETS) and cfg_ways (1..WAYS) and the policy by
-// cfg_policy, all static while out of reset, so one Verilated model serves
-// every TLB configuration within its capacity.  As in the C model:
+// cfg_policy, sampled during reset, so one Verilated model serves every TLB
+// configuration within its capacity.  As in the C model:
 //   - the set index is addr mod cfg_sets (a mask when cfg_sets is a power of
 //     two; a divider otherwise -- fine for simulation);
 //   - a hit needs addr and tag equal, in a valid way below cfg_ways;
@@ -58,7 +58,7 @@ module iotlb #(
 ) (
     input  logic                            clk,
     input  logic                            rst_n,
-    // configuration, static while rst_n is high
+    // configuration, sampled while rst_n is low
     input  logic [SET_W:0]                  cfg_sets,
     input  logic [WAY_W:0]                  cfg_ways,
     input  logic                            cfg_policy,  // 0 LRU, 1 tree-PLRU
@@ -110,6 +110,11 @@ module iotlb #(
   logic [WAYS-1:0][WAY_W-1:0] age_q   [SETS];
   logic [WAYS-1:0]            plru_q  [SETS];  // bit n: tree node n (1..ways-1)
   logic [31:0]                count_q;
+  // configuration, sampled in reset
+  logic [SET_W:0]             sets_q;
+  logic [WAY_W:0]             ways_q;
+  logic                       pol_plru_q;
+  logic [WAYS-1:0]            active_q;        // ways below ways_q
   // Set walker: reset initialisation, OP_FLUSH, OP_INV_RANGE.
   localparam logic [1:0] WALK_INIT = 2'd0;
   localparam logic [1:0] WALK_FLUSH = 2'd1;
@@ -124,112 +129,109 @@ module iotlb #(
   assign req_ready = !busy_q;
   assign valid_count = count_q;
 
-  // ---- combinational: the request's set ----
-  logic [SET_W-1:0]           set_idx;
-  logic [WAYS-1:0]            active;       // ways below cfg_ways
-  logic [WAYS-1:0]            row_valid;
-  logic [WAYS-1:0]            hit_vec;
-  logic                       hit;
-  logic [WAY_W-1:0]           hit_way;
-  logic                       free_found;
-  logic [WAY_W-1:0]           free_way;
-  logic [WAY_W-1:0]           lru_victim;
-  logic [WAY_W-1:0]           plru_victim;
-  logic [WAY_W-1:0]           fill_way;     // OP_FILL of an absent key
-  logic [WAY_W-1:0]           touch_way;
-  logic [WAYS-1:0][WAY_W-1:0] age_touched;  // age_q[set_idx] after touching touch_way
-  logic [WAYS-1:0]            plru_touched; // plru_q[set_idx] after touching touch_way
-  logic [WAYS-1:0]            walk_drop;    // walker: valid ways of set scan_q to drop
-  logic [WAYS-1:0][WAY_W-1:0] age_init;     // ages after reset: way w has age w
+  // ---- combinational helpers, used by the clocked process below ----
+  // (All the logic sits in that process, so the model evaluates it once per
+  // clock edge, not on every change of an input.)
 
-  always_comb begin
-    set_idx = SET_W'(req_addr % ADDR_W'(cfg_sets));
-    row_valid = valid_q[set_idx];
-    for (int w = 0; w < WAYS; w++) begin
-      active[w] = 32'(w) < 32'(cfg_ways);
-      hit_vec[w] = active[w] && row_valid[w] && addr_q[set_idx][w] == req_addr &&
-                   tag_q[set_idx][w] == req_tag;
-    end
-    hit = |hit_vec;
-    hit_way = '0;
+  function automatic logic [WAYS-1:0] active_of(input logic [WAY_W:0] ways);
+    for (int w = 0; w < WAYS; w++) active_of[w] = 32'(w) < 32'(ways);
+  endfunction
+
+  function automatic logic [SET_W-1:0] set_of(input logic [ADDR_W-1:0] addr);
+    return SET_W'(addr % ADDR_W'(sets_q));
+  endfunction
+
+  // {hit, way} of key {addr, tag} in set s.
+  function automatic logic [WAY_W:0] find(input logic [SET_W-1:0] s,
+                                           input logic [ADDR_W-1:0] addr,
+                                           input logic [TAG_W-1:0] tag);
+    find = '0;
     for (int w = WAYS - 1; w >= 0; w--)
-      if (hit_vec[w]) hit_way = WAY_W'(w);
-    free_found = 1'b0;
-    free_way = '0;
+      if (active_q[w] && valid_q[s][w] && addr_q[s][w] == addr && tag_q[s][w] == tag)
+        find = {1'b1, WAY_W'(w)};
+  endfunction
+
+  // {found, way}: the lowest invalid way of set s.
+  function automatic logic [WAY_W:0] first_free(input logic [SET_W-1:0] s);
+    first_free = '0;
     for (int w = WAYS - 1; w >= 0; w--)
-      if (active[w] && !row_valid[w]) begin
-        free_found = 1'b1;
-        free_way = WAY_W'(w);
-      end
-  end
+      if (active_q[w] && !valid_q[s][w]) first_free = {1'b1, WAY_W'(w)};
+  endfunction
 
-  // LRU victim: the active way of the oldest age.
-  always_comb begin
-    lru_victim = '0;
-    for (int w = 0; w < WAYS; w++)
-      if (active[w] && 32'(age_q[set_idx][w]) == 32'(cfg_ways) - 1) lru_victim = WAY_W'(w);
-  end
-
-  // Tree-PLRU victim: follow the direction bits from the root; level l
-  // (span 2^l) exists while 2^l < cfg_ways.
-  always_comb begin
+  // Victim of a full set: LRU, the way of the oldest age; tree-PLRU, follow
+  // the direction bits from the root (level l, span 2^l, exists while
+  // 2^l < ways).
+  function automatic logic [WAY_W-1:0] victim(input logic [SET_W-1:0] s);
     logic [WAY_W-1:0] node;
-    node = WAY_W'(1);
-    plru_victim = '0;
-    for (int l = WAY_W - 1; l >= 0; l--)
-      if ((32'd1 << l) < 32'(cfg_ways)) begin
-        plru_victim[l] = plru_q[set_idx][node];
-        node = WAY_W'({node, plru_q[set_idx][node]});
-      end
-  end
-
-  always_comb begin
-    fill_way = free_found ? free_way : (cfg_policy ? plru_victim : lru_victim);
-    touch_way = req_op == OP_FILL && !hit ? fill_way : hit_way;
-  end
-
-  // Replacement state of the set after a touch of touch_way.
-  always_comb begin
-    logic [WAY_W-1:0] node;
-    logic [WAY_W-1:0] mine;
-    mine = age_q[set_idx][touch_way];
-    for (int w = 0; w < WAYS; w++) begin
-      if (WAY_W'(w) == touch_way) age_touched[w] = '0;
-      else if (active[w] && age_q[set_idx][w] < mine) age_touched[w] = age_q[set_idx][w] + 1'b1;
-      else age_touched[w] = age_q[set_idx][w];
+    victim = '0;
+    if (pol_plru_q) begin
+      node = WAY_W'(1);
+      for (int l = WAY_W - 1; l >= 0; l--)
+        if ((32'd1 << l) < 32'(ways_q)) begin
+          victim[l] = plru_q[s][node];
+          node = WAY_W'({node, plru_q[s][node]});
+        end
+    end else begin
+      for (int w = 0; w < WAYS; w++)
+        if (active_q[w] && 32'(age_q[s][w]) == 32'(ways_q) - 1) victim = WAY_W'(w);
     end
-    plru_touched = plru_q[set_idx];
+  endfunction
+
+  // LRU ages of set s after a touch of way t: younger ways age by one.
+  function automatic logic [WAYS-1:0][WAY_W-1:0] lru_touch(input logic [SET_W-1:0] s,
+                                                           input logic [WAY_W-1:0] t);
+    for (int w = 0; w < WAYS; w++) begin
+      if (WAY_W'(w) == t) lru_touch[w] = '0;
+      else if (active_q[w] && age_q[s][w] < age_q[s][t]) lru_touch[w] = age_q[s][w] + 1'b1;
+      else lru_touch[w] = age_q[s][w];
+    end
+  endfunction
+
+  // PLRU bits of set s after a touch of way t: the path points away from t.
+  function automatic logic [WAYS-1:0] plru_touch(input logic [SET_W-1:0] s,
+                                                 input logic [WAY_W-1:0] t);
+    logic [WAY_W-1:0] node;
+    plru_touch = plru_q[s];
     node = WAY_W'(1);
     for (int l = WAY_W - 1; l >= 0; l--)
-      if ((32'd1 << l) < 32'(cfg_ways)) begin
-        plru_touched[node] = !touch_way[l];
-        node = WAY_W'({node, touch_way[l]});
+      if ((32'd1 << l) < 32'(ways_q)) begin
+        plru_touch[node] = !t[l];
+        node = WAY_W'({node, t[l]});
       end
-  end
-
-  // Walker: ways of the set being walked that the walk drops (OP_FLUSH:
-  // every valid way; OP_INV_RANGE: the matching ones).
-  always_comb begin
-    for (int w = 0; w < WAYS; w++) begin
-      age_init[w] = WAY_W'(w);
-      walk_drop[w] = valid_q[scan_q][w] &&
-                     (walk_q == WALK_FLUSH ||
-                      (walk_q == WALK_RANGE && active[w] &&
-                       (tag_q[scan_q][w] & rng_mask_q) == (rng_tag_q & rng_mask_q) &&
-                       addr_q[scan_q][w] >= rng_lo_q && addr_q[scan_q][w] <= rng_hi_q));
-    end
-  end
+  endfunction
 
   function automatic logic [31:0] ones(input logic [WAYS-1:0] v);
     ones = '0;
     for (int w = 0; w < WAYS; w++) ones = ones + 32'(v[w]);
   endfunction
 
+  // Ways of set s the walker drops (OP_FLUSH: every valid way; OP_INV_RANGE:
+  // the matching ones).
+  function automatic logic [WAYS-1:0] walk_drop(input logic [SET_W-1:0] s);
+    for (int w = 0; w < WAYS; w++)
+      walk_drop[w] = valid_q[s][w] &&
+                     (walk_q == WALK_FLUSH ||
+                      (active_q[w] && (tag_q[s][w] & rng_mask_q) == (rng_tag_q & rng_mask_q) &&
+                       addr_q[s][w] >= rng_lo_q && addr_q[s][w] <= rng_hi_q));
+  endfunction
+
+  function automatic logic [WAYS-1:0][WAY_W-1:0] age_init();
+    for (int w = 0; w < WAYS; w++) age_init[w] = WAY_W'(w);
+  endfunction
+
   // ---- sequential ----
   always_ff @(posedge clk) begin
+    logic [SET_W-1:0] s;
+    logic [WAY_W:0]   f, fr;
+    logic [WAY_W-1:0] w;
+    logic [WAYS-1:0]  drop;
     if (!rst_n) begin
-      // Initialise every set with the walker (no valid way, ages 0..ways-1,
-      // PLRU bits 0), then accept requests.
+      // Sample the configuration, then initialise every set with the walker
+      // (no valid way, ages 0..ways-1, PLRU bits 0) before accepting requests.
+      sets_q <= cfg_sets;
+      ways_q <= cfg_ways;
+      pol_plru_q <= cfg_policy;
+      active_q <= active_of(cfg_ways);
       busy_q <= 1'b1;
       walk_q <= WALK_INIT;
       scan_q <= '0;
@@ -238,21 +240,23 @@ module iotlb #(
       resp_valid <= 1'b0;
     end else if (busy_q) begin
       // One set per cycle.
+      drop = '0;
       if (walk_q == WALK_INIT) begin
         valid_q[scan_q] <= '0;
-        age_q[scan_q] <= age_init;
+        age_q[scan_q] <= age_init();
         plru_q[scan_q] <= '0;
       end else begin
-        valid_q[scan_q] <= valid_q[scan_q] & ~walk_drop;
-        count_q <= count_q - ones(walk_drop);
+        drop = walk_drop(scan_q);
+        valid_q[scan_q] <= valid_q[scan_q] & ~drop;
+        count_q <= count_q - ones(drop);
       end
-      if (32'(scan_q) == 32'(cfg_sets) - 1) begin
+      if (32'(scan_q) == 32'(sets_q) - 1) begin
         busy_q <= 1'b0;
         resp_valid <= walk_q != WALK_INIT;
-        resp_count <= scan_cnt_q + ones(walk_drop);
+        resp_count <= scan_cnt_q + ones(drop);
       end else begin
         scan_q <= scan_q + 1'b1;
-        scan_cnt_q <= scan_cnt_q + ones(walk_drop);
+        scan_cnt_q <= scan_cnt_q + ones(drop);
       end
     end else begin
       resp_valid <= req_valid && req_op != OP_INV_RANGE && req_op != OP_FLUSH;
@@ -262,34 +266,44 @@ module iotlb #(
         resp_count <= '0;
         case (req_op)
           OP_LOOKUP, OP_PEEK: begin
-            resp_hit <= hit;
-            resp_way <= hit_way;
-            resp_value <= val_q[set_idx][hit_way];
-            if (hit && req_op == OP_LOOKUP) begin
-              if (cfg_policy) plru_q[set_idx] <= plru_touched;
-              else age_q[set_idx] <= age_touched;
+            s = set_of(req_addr);
+            f = find(s, req_addr, req_tag);
+            resp_hit <= f[WAY_W];
+            resp_way <= f[WAY_W-1:0];
+            resp_value <= val_q[s][f[WAY_W-1:0]];
+            if (f[WAY_W] && req_op == OP_LOOKUP) begin
+              if (pol_plru_q) plru_q[s] <= plru_touch(s, f[WAY_W-1:0]);
+              else age_q[s] <= lru_touch(s, f[WAY_W-1:0]);
             end
           end
           OP_FILL: begin
-            resp_hit <= hit;
-            resp_way <= touch_way;
-            val_q[set_idx][touch_way] <= req_value;
-            if (cfg_policy) plru_q[set_idx] <= plru_touched;
-            else age_q[set_idx] <= age_touched;
-            if (!hit) begin
-              addr_q[set_idx][fill_way] <= req_addr;
-              tag_q[set_idx][fill_way] <= req_tag;
-              valid_q[set_idx][fill_way] <= 1'b1;
-              resp_evicted <= !free_found;
-              resp_victim_addr <= addr_q[set_idx][fill_way];
-              resp_victim_tag <= tag_q[set_idx][fill_way];
-              if (free_found) count_q <= count_q + 1'b1;
+            // Present: touch and rewrite the value. Else the lowest free way,
+            // or the victim; either way the filled way is touched.
+            s = set_of(req_addr);
+            f = find(s, req_addr, req_tag);
+            fr = first_free(s);
+            w = f[WAY_W] ? f[WAY_W-1:0] : fr[WAY_W] ? fr[WAY_W-1:0] : victim(s);
+            resp_hit <= f[WAY_W];
+            resp_way <= w;
+            val_q[s][w] <= req_value;
+            if (pol_plru_q) plru_q[s] <= plru_touch(s, w);
+            else age_q[s] <= lru_touch(s, w);
+            if (!f[WAY_W]) begin
+              addr_q[s][w] <= req_addr;
+              tag_q[s][w] <= req_tag;
+              valid_q[s][w] <= 1'b1;
+              resp_evicted <= !fr[WAY_W];
+              resp_victim_addr <= addr_q[s][w];
+              resp_victim_tag <= tag_q[s][w];
+              if (fr[WAY_W]) count_q <= count_q + 1'b1;
             end
           end
           OP_INV_KEY: begin
-            resp_way <= hit_way;
-            if (hit) begin
-              valid_q[set_idx][hit_way] <= 1'b0;
+            s = set_of(req_addr);
+            f = find(s, req_addr, req_tag);
+            resp_way <= f[WAY_W-1:0];
+            if (f[WAY_W]) begin
+              valid_q[s][f[WAY_W-1:0]] <= 1'b0;
               count_q <= count_q - 1'b1;
               resp_count <= 32'd1;
             end
@@ -305,18 +319,19 @@ module iotlb #(
             rng_hi_q <= req_hi;
           end
           OP_INV_WAYS: begin
-            valid_q[req_set] <= valid_q[req_set] & ~(req_ways & active);
-            count_q <= count_q - ones(valid_q[req_set] & req_ways & active);
-            resp_count <= ones(valid_q[req_set] & req_ways & active);
+            drop = valid_q[req_set] & req_ways & active_q;
+            valid_q[req_set] <= valid_q[req_set] & ~drop;
+            count_q <= count_q - ones(drop);
+            resp_count <= ones(drop);
           end
           OP_READ_SET: begin
-            rd_valid <= valid_q[req_set] & active;
+            rd_valid <= valid_q[req_set] & active_q;
             rd_age <= age_q[req_set];
             rd_plru <= plru_q[req_set];
-            for (int w = 0; w < WAYS; w++) begin
-              rd_addr[w] <= addr_q[req_set][w];
-              rd_tag[w] <= tag_q[req_set][w];
-              rd_value[w] <= val_q[req_set][w];
+            for (int x = 0; x < WAYS; x++) begin
+              rd_addr[x] <= addr_q[req_set][x];
+              rd_tag[x] <= tag_q[req_set][x];
+              rd_value[x] <= val_q[req_set][x];
             end
           end
           default: ;

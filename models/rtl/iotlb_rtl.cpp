@@ -35,12 +35,14 @@ enum : unsigned {
 // Bits [lo, lo + n) of a port, n <= 64, whatever C type Verilator gave it.
 template <std::size_t N> uint64_t port_bits(const VlWide<N> &v, unsigned lo, unsigned n)
 {
-	uint64_t r = 0;
-	for (unsigned i = 0; i < n; i++) {
-		unsigned b = lo + i;
-		r |= (uint64_t)((v[b / 32] >> (b % 32)) & 1u) << i;
-	}
-	return r;
+	unsigned w = lo / 32, sh = lo % 32;
+	uint64_t r = v[w];
+	if (w + 1 < N)
+		r |= (uint64_t)v[w + 1] << 32;
+	r >>= sh;
+	if (sh && w + 2 < N)
+		r |= (uint64_t)v[w + 2] << (64 - sh);
+	return n >= 64 ? r : r & ((1ull << n) - 1);
 }
 
 uint64_t port_bits(uint64_t v, unsigned lo, unsigned n)
@@ -124,14 +126,15 @@ struct iom_rtl_tlb *iom_rtl_tlb_create(uint32_t sets, uint32_t ways, uint32_t po
 	}
 	if (!sets || !ways || sets > IOM_RTL_TLB_MAX_SETS || ways > IOM_RTL_TLB_MAX_WAYS) {
 		iom_err_set(err, IOM_ENOTSUP,
-			    "%" PRIu32 " sets x %" PRIu32 " ways is outside the RTL IOTLB's capacity "
-			    "(1..%u sets x 1..%u ways, set at build time in models/rtl/CMakeLists.txt)",
+			    "%" PRIu32 " sets x %" PRIu32 " ways is outside the RTL IOTLB's "
+			    "capacity (1..%u sets x 1..%u ways, set at build time in "
+			    "models/rtl/CMakeLists.txt)",
 			    sets, ways, IOM_RTL_TLB_MAX_SETS, IOM_RTL_TLB_MAX_WAYS);
 		return nullptr;
 	}
 	if (policy == IOM_CACHE_PLRU && (ways & (ways - 1))) {
-		iom_err_set(err, IOM_ENOTSUP, "policy plru needs a power-of-2 number of ways, got %" PRIu32,
-			    ways);
+		iom_err_set(err, IOM_ENOTSUP,
+			    "policy plru needs a power-of-2 number of ways, got %" PRIu32, ways);
 		return nullptr;
 	}
 	iom_rtl_tlb *t = new (std::nothrow) iom_rtl_tlb;

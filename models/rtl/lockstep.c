@@ -135,8 +135,8 @@ static void ls_mismatch(struct iom_rtl_lockstep *l, const struct iom_cache *c,
 	if (ls_op_has_set(ev->op))
 		ls_key(l, " ", &ev->key);
 	else if (ev->op == IOM_CACHE_OP_INV_RANGE)
-		ls_say(l, " tag %#" PRIx64 " mask %#" PRIx64 " addr %#" PRIx64 "..%#" PRIx64, ev->tag,
-		       ev->mask, ev->lo, ev->hi);
+		ls_say(l, " tag %#" PRIx64 " mask %#" PRIx64 " addr %#" PRIx64 "..%#" PRIx64,
+		       ev->tag, ev->mask, ev->lo, ev->hi);
 	ls_say(l, "): %s differs\n  C model: %s\n  RTL:     %s\n", what, c_out, r_out);
 	if (ls_op_has_set(ev->op))
 		ls_dump_set(l, c, ev->set);
@@ -244,7 +244,8 @@ struct iom_rtl_lockstep *iom_rtl_lockstep_attach(struct iom_cache *c,
 {
 	const struct iom_cache_cfg *cfg = iom_cache_config(c);
 	if (iom_cache_valid(c)) {
-		iom_err_set(err, IOM_EINVAL, "lockstep: the cache must be empty when the check starts");
+		iom_err_set(err, IOM_EINVAL,
+			    "lockstep: the cache must be empty when the check starts");
 		return NULL;
 	}
 	if (!iom_cache_sets(c)) {

@@ -89,8 +89,8 @@ static struct iom_rtl_tlb *rtl_for_cache(const struct iom_cache *c, const char *
 	struct iom_rtl_tlb *t = iom_rtl_tlb_create(iom_cache_sets(c), iom_cache_ways(c),
 						   cfg->policy, err);
 	if (!t)
-		iom_err_prefix(err, "%s (%" PRIu32 " entries, %" PRIu32 " ways)", what, cfg->entries,
-			       iom_cache_ways(c));
+		iom_err_prefix(err, "%s (%" PRIu32 " entries, %" PRIu32 " ways)", what,
+			       cfg->entries, iom_cache_ways(c));
 	return t;
 }
 
@@ -148,7 +148,8 @@ struct iom_rtl_session *iom_rtl_session_begin(const char *impl,
 {
 	bool lockstep = impl && !strcmp(impl, "lockstep");
 	if (!impl || (strcmp(impl, "rtl") && !lockstep)) {
-		iom_err_set(err, IOM_EINVAL, "unknown TLB implementation '%s' (native, rtl, lockstep)",
+		iom_err_set(err, IOM_EINVAL,
+			    "unknown TLB implementation '%s' (native, rtl, lockstep)",
 			    impl ? impl : "(null)");
 		return NULL;
 	}
@@ -176,12 +177,14 @@ int iom_rtl_session_check(struct iom_rtl_session *s, FILE *note, struct iom_err 
 	for (unsigned i = 0; !s->lockstep && note && i < s->ntlbs; i++) {
 		const struct iom_rtl_tlb *t = iom_rtl_cache_tlb(s->tlbs[i]);
 		if (!t) {
-			fprintf(note, "rtl: TLB %u is disabled (entries 0): nothing to replace\n", i);
+			fprintf(note, "rtl: TLB %u is disabled (entries 0): nothing to replace\n",
+				i);
 			continue;
 		}
-		fprintf(note, "rtl: TLB %u ran on the RTL IOTLB (%" PRIu32 " sets x %" PRIu32
-			" ways): %" PRIu64 " RTL cycles\n", i, iom_rtl_tlb_sets(t), iom_rtl_tlb_ways(t),
-			iom_rtl_tlb_cycles(t));
+		fprintf(note,
+			"rtl: TLB %u ran on the RTL IOTLB (%" PRIu32 " sets x %" PRIu32
+			" ways): %" PRIu64 " RTL cycles\n",
+			i, iom_rtl_tlb_sets(t), iom_rtl_tlb_ways(t), iom_rtl_tlb_cycles(t));
 	}
 	for (unsigned i = 0; s->lockstep && i < s->ntlbs; i++) {
 		if (!s->ls[i])
@@ -189,8 +192,8 @@ int iom_rtl_session_check(struct iom_rtl_session *s, FILE *note, struct iom_err 
 		const struct iom_rtl_lockstep_result *r = iom_rtl_lockstep_verdict(s->ls[i]);
 		if (note)
 			fprintf(note,
-				"lockstep: TLB %u: %" PRIu64 " operations compared with the RTL IOTLB, "
-				"%" PRIu64 " mismatches\n",
+				"lockstep: TLB %u: %" PRIu64 " operations compared with the RTL "
+				"IOTLB, %" PRIu64 " mismatches\n",
 				i, r->ops, r->mismatches);
 		if (!r->mismatches)
 			continue;

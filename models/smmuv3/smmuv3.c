@@ -952,7 +952,11 @@ static int smmu_ste_addr(struct iom_smmu *s, struct smmu_req *rq, uint64_t *pa)
 	return SMMU_CONT;
 }
 
-static int smmu_find_ste(struct iom_smmu *s, struct smmu_req *rq, struct iom_err *err)
+/* Inlined into the translation pipeline (its hot path) although ATS Translated
+ * transactions call it too. */
+static inline __attribute__((always_inline)) int smmu_find_ste(struct iom_smmu *s,
+							       struct smmu_req *rq,
+							       struct iom_err *err)
 {
 	struct iom_cache_key k = { .addr = rq->sid, .tag = 0 };
 
@@ -1983,19 +1987,19 @@ int smmu_translate_req(struct iom_smmu *s, struct iom_txn *t, struct iom_ats_req
 			smmu_bypass(s, &rq);
 		return 0;
 	}
-	int rc;
-	if (t->at == IOM_TXN_AT_UNTRANSLATED) {
-		if (s->utlb_on && smmu_utlb_lookup(s, &rq))
-			return 0;
-		rc = smmu_decode_and_translate(s, &rq, err);
-	} else if (t->at == IOM_TXN_AT_TRANSLATED) {
-		rc = smmu_translated(s, &rq, err);
-	} else if (ats) {
-		rc = smmu_decode_and_translate(s, &rq, err);
-	} else {
-		return iom_err_set(err, IOM_EINVAL, "smmu %s: SID %u: a Translation Request (AT = "
-				   "01b) goes through iom_smmu_ats_translate()", s->name, rq.sid);
+	if (t->at != IOM_TXN_AT_UNTRANSLATED) { /* ATS: micro-TLBs unused */
+		if (t->at == IOM_TXN_AT_TRANSLATED) {
+			int rc = smmu_translated(s, &rq, err);
+			return rc < 0 ? rc : 0;
+		}
+		if (!ats)
+			return iom_err_set(err, IOM_EINVAL, "smmu %s: SID %u: a Translation Request "
+					   "(AT = 01b) goes through iom_smmu_ats_translate()",
+					   s->name, rq.sid);
+	} else if (s->utlb_on && smmu_utlb_lookup(s, &rq)) {
+		return 0;
 	}
+	int rc = smmu_decode_and_translate(s, &rq, err); /* one call site: inlined */
 	return rc < 0 ? rc : 0;
 }
 

@@ -28,10 +28,15 @@
  *    back-pressure: the driver rings the doorbell and waits in simulated
  *    time for the SMMU to consume the slot it needs (as
  *    arm_smmu_cmdq_poll_until_not_full()), counting the stall and the wait.
+ *  - ATS ("ATS" below): STE.EATS per stream, the ATS masters of each domain
+ *    and their CMD_ATC_INV + CMD_SYNC after every TLB invalidation
+ *    (arm_smmu_atc_inv_domain), ATS enable / disable through the root
+ *    complex's port, CERROR_ATC_INV_SYNC acknowledged and the SYNC re-run
+ *    (arm_smmu_cmdq_skip_err); host_smmuv3.c sequences them at attach.
  *
  * Not done: the "update safe" bits of arm_smmu_get_ste_update_safe() (MEV,
- * EATS: this driver sets neither), CMD_PREFETCH_CONFIG after an STE write
- * (ARM_SMMU_OPT_SKIP_PREFETCH behaviour), ATS/PRI, batching across calls,
+ * EATS: the EATS change is part of the ordinary hitless update), CMD_PREFETCH_CONFIG
+ * after an STE write (ARM_SMMU_OPT_SKIP_PREFETCH behaviour), batching across calls,
  * the CMDQ_MAX_TLBI_OPS fallback to an ASID TLBI (SVA only), the CPU cost of
  * polling (MMIO reads of CONS or cache-line polls are free: completion is
  * observed when CONS passes the SYNC, or when the MSI write lands), freeing

@@ -208,8 +208,8 @@ extern "C" int iom_sc_replay_run(struct iom_system *sys, const struct iom_replay
 				 struct iom_replay_result *res, struct iom_err *err)
 {
 	if (o->advance)
-		return iom_err_set(err, IOM_EINVAL, "SystemC engine: replay options already have an "
-						    "advance hook");
+		return iom_err_set(err, IOM_EINVAL,
+				   "SystemC engine: replay options already have an advance hook");
 	replay_job j = {sys, *o, res};
 	j.opts.advance = replay_advance;
 	j.opts.advance_ctx = nullptr;

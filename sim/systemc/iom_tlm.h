@@ -85,7 +85,7 @@ public:
 	// response (set by the IOMMU; for a multi-page transaction: the first
 	// page that failed, else the first page)
 	xlate_status status = xlate_status::ok; // translation request: ok = granted R
-	uint8_t ats_status = 0;    // translation request: enum iom_ats_status (0 success, 1 UR, 2 CA)
+	uint8_t ats_status = 0;    // translation request: 0 Success, 1 UR, 2 CA (iom_ats_status)
 	uint32_t ats_perm = 0;     // translation request: IOM_ATS_CPL_R | W | EXE | PRIV | GLOBAL
 	uint8_t ats_size_log2 = 0; // translation request: the range translated, 2^n bytes
 	uint16_t fault = 0;        // SMMUv3 event ID / VT-d fault reason
@@ -171,7 +171,10 @@ private:
 	bool get_direct_mem_ptr(tlm::tlm_generic_payload &gp, tlm::tlm_dmi &dmi);
 
 	uint64_t to_ps(const sc_core::sc_time &t) const { return t.value() * res_ps_; }
-	sc_core::sc_time from_ps(uint64_t ps) const { return sc_core::sc_time::from_value(ps / res_ps_); }
+	sc_core::sc_time from_ps(uint64_t ps) const
+	{
+		return sc_core::sc_time::from_value(ps / res_ps_);
+	}
 	uint64_t now_ps() const { return to_ps(sc_core::sc_time_stamp()); }
 	void lock();
 	void unlock();

@@ -84,12 +84,12 @@ tlm_iommu::tlm_iommu(sc_core::sc_module_name name, const char *config_path,
 		 &counters::translation_requests},
 		{"tlm.mem_timed", "accesses", "timed memory accesses of the model (b_transport)",
 		 &counters::mem_timed},
-		{"tlm.mem_debug", "accesses", "functional memory accesses of the model (transport_dbg)",
-		 &counters::mem_debug},
+		{"tlm.mem_debug", "accesses",
+		 "functional memory accesses of the model (transport_dbg)", &counters::mem_debug},
 	};
 	for (const auto &c : ctrs) {
-		if (iom_stats_counter(iom_system_stats(sys_), c.name, c.unit, c.desc, &(cnt_.*c.field),
-				      &err)) {
+		struct iom_stats *st = iom_system_stats(sys_);
+		if (iom_stats_counter(st, c.name, c.unit, c.desc, &(cnt_.*c.field), &err)) {
 			SC_REPORT_ERROR("iom_tlm", err.msg);
 			return;
 		}
@@ -101,6 +101,8 @@ tlm_iommu::tlm_iommu(sc_core::sc_module_name name, const char *config_path,
 
 tlm_iommu::~tlm_iommu()
 {
+	if (mem_) // the platform's memory may be gone already: no access through isock
+		iom_mem_set_port(mem_, nullptr);
 	iom_system_destroy(sys_);
 	iom_config_destroy(cfg_);
 }
@@ -118,7 +120,8 @@ struct iom_stats *tlm_iommu::stats()
 void tlm_iommu::lock()
 {
 	while (busy_) {
-		if (sc_core::sc_get_current_process_handle().proc_kind() != sc_core::SC_THREAD_PROC_)
+		sc_core::sc_process_handle h = sc_core::sc_get_current_process_handle();
+		if (h.proc_kind() != sc_core::SC_THREAD_PROC_)
 			SC_REPORT_ERROR("iom_tlm", "re-entered from a method process while busy");
 		sc_core::wait(idle_);
 	}
@@ -259,8 +262,10 @@ tlm::tlm_response_status tlm_iommu::translation_request(iommu_ext *x, uint64_t a
 	x->ats_status = q.status;
 	x->ats_perm = q.perm;
 	x->ats_size_log2 = q.size_log2;
-	x->status = granted ? xlate_status::ok
-			    : q.status == IOM_ATS_SUCCESS ? xlate_status::fault : xlate_status::abort;
+	if (granted)
+		x->status = xlate_status::ok;
+	else
+		x->status = q.status == IOM_ATS_SUCCESS ? xlate_status::fault : xlate_status::abort;
 	x->fault = q.fault;
 	x->tlb_hit = q.tlb_hit;
 	x->walk_reads = q.walk_reads;

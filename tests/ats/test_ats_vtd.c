@@ -362,3 +362,75 @@ Test(ats_vtd, timeout_sets_ite_aborts_the_wait_and_linux_resubmits)
 	/* The function never handled the requests: its stale entry is still there. */
 	cr_assert_eq(iom_cache_valid(iom_atc_cache(F.dev.atc)), 1);
 }
+
+/* ---- invariant ---- */
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* Every ATC entry translates its range as the domain's tables do now. */
+static uint64_t check_atc(struct iom_pt *pt)
+{
+	struct iom_cache *c = iom_atc_cache(F.dev.atc);
+	uint64_t n = 0;
+	for (uint32_t s = 0; s < iom_cache_sets(c); s++) {
+		for (uint32_t w = 0; w < iom_cache_ways(c); w++) {
+			struct iom_cache_key k;
+			const void *v;
+			if (!iom_cache_way(c, s, w, &k, &v))
+				continue;
+			const struct iom_atc_entry *e = v;
+			unsigned sh = iom_atc_tag_size(k.tag);
+			for (uint64_t off = 0; off < (1ull << sh); off += 4096) {
+				uint64_t iova = (k.addr << sh) + off, pa = 0, pgsz = 0;
+				cr_assert_eq(iom_pt_lookup(pt, iova, &pa, &pgsz), 0,
+					     "stale ATC entry: 0x%llx is unmapped",
+					     (unsigned long long)iova);
+				cr_assert_eq(pa, e->pa + off, "stale ATC entry for 0x%llx",
+					     (unsigned long long)iova);
+			}
+			n++;
+		}
+	}
+	return n;
+}
+
+Test(ats_vtd, stale_atc_entries_never_survive_a_completed_wait)
+{
+	up(false, NULL);
+	attach(1, -1, 0);
+	const uint64_t base = 0x10000000, pages = 128;
+	bool mapped[128] = { false };
+	uint64_t t = MS, checked = 0;
+	for (int step = 0; step < 2000; step++) {
+		uint64_t p = rnd() % pages, iova = base + p * 4096;
+		switch (rnd() % 3) {
+		case 0:
+			if (!mapped[p]) {
+				map(iova, 0x80000000ull + ((uint64_t)step << 12), 4096,
+				    IOM_PROT_R | IOM_PROT_W);
+				mapped[p] = true;
+			}
+			break;
+		case 1:
+			ats_dma(t, -1, iova, 64, (int)(rnd() & 1));
+			break;
+		default:
+			if (!mapped[p])
+				break;
+			t = unmap(iova, 4096, t);
+			mapped[p] = false;
+			checked += check_atc(iom_host_domain(F.host, 1)->pt);
+			break;
+		}
+		t += 10 * US;
+	}
+	cr_assert_gt(checked, 100, "the invariant saw cached entries");
+	cr_assert_gt(iom_atc_stats(F.dev.atc)->inv_dropped, 10, "invalidations hit cached entries");
+}

@@ -51,7 +51,8 @@ static void run(struct iom_rtl_tlb *t, const char *seq, const long *want, const 
 {
 	for (size_t i = 0; seq[i]; i++) {
 		int w = -9;
-		cr_assert_eq(step(t, (uint64_t)seq[i], &w), want[i], "access %zu ('%c')", i, seq[i]);
+		cr_assert_eq(step(t, (uint64_t)seq[i], &w), want[i], "access %zu ('%c')", i,
+			     seq[i]);
 		cr_assert_eq(w, want_way[i], "access %zu ('%c'): way %d, want %d", i, seq[i], w,
 			     want_way[i]);
 	}
@@ -63,8 +64,9 @@ static void expect_set(struct iom_rtl_tlb *t, uint32_t set, const char *ways)
 	iom_rtl_tlb_read_set(t, set, &s);
 	for (uint32_t w = 0; ways[w]; w++) {
 		cr_assert(s.valid >> w & 1, "set %u way %u invalid", set, w);
-		cr_assert_eq(s.key[w].addr, (uint64_t)ways[w], "set %u way %u holds '%c', want '%c'",
-			     set, w, (char)s.key[w].addr, ways[w]);
+		cr_assert_eq(s.key[w].addr, (uint64_t)ways[w],
+			     "set %u way %u holds '%c', want '%c'", set, w, (char)s.key[w].addr,
+			     ways[w]);
 		cr_assert_eq(s.value[w], (uint64_t)ways[w] * 10);
 	}
 }

@@ -8,7 +8,8 @@
  *  - Real replays (traces/examples/nvme.trace.gz with strict, range and
  *    lazy invalidation, and generated static-pool traces, uniform and Zipf)
  *    with the checker on the SMMU TLB: together well over 100,000
- *    operations, with evictions and invalidations among them, none differs.
+ *    operations (about 970,000), with evictions, invalidations by key and
+ *    by TLBI scan among them, none differs.
  *  - The self-check: the same replay with a deliberately broken C model
  *    (IOM_CACHE_FAULT_VICTIM: a full set evicts the way after the right
  *    victim) is caught, at exactly the operation of the first eviction
@@ -208,7 +209,7 @@ Test(lockstep, real_replays_agree_over_more_than_100k_operations)
 		{ NVME, strict }, { NVME, range }, { NVME, lazy },
 		{ pool, strict }, { pool, odd_sets }, { zipf, small_plru },
 	};
-	uint64_t ops = 0, inval_ops = 0;
+	uint64_t ops = 0, inval_ops = 0, scan_drops = 0;
 	double evictions = 0, invalidated = 0;
 	for (size_t i = 0; i < IOM_ARRAY_SIZE(runs); i++) {
 		struct hook h = { 0 };
@@ -219,9 +220,16 @@ Test(lockstep, real_replays_agree_over_more_than_100k_operations)
 		cr_assert_eq(r->mismatches, 0, "run %zu:\n%s", i, r->report);
 		cr_assert_gt(r->by_op[IOM_CACHE_OP_PROBE], 0, "run %zu", i);
 		cr_assert_gt(r->by_op[IOM_CACHE_OP_INSERT], 0, "run %zu", i);
+		cr_log_info("run %zu: %" PRIu64 " operations: %" PRIu64 " probes, %" PRIu64
+			    " inserts, %" PRIu64 " invalidations by key, %" PRIu64
+			    " by scan, %" PRIu64 " flushes",
+			    i, r->ops, r->by_op[IOM_CACHE_OP_PROBE],
+			    r->by_op[IOM_CACHE_OP_INSERT], r->by_op[IOM_CACHE_OP_INVALIDATE],
+			    r->by_op[IOM_CACHE_OP_DROP], r->by_op[IOM_CACHE_OP_FLUSH]);
 		ops += r->ops;
 		inval_ops += r->by_op[IOM_CACHE_OP_INVALIDATE] + r->by_op[IOM_CACHE_OP_DROP] +
 			     r->by_op[IOM_CACHE_OP_FLUSH];
+		scan_drops += r->by_op[IOM_CACHE_OP_DROP];
 		evictions += out.evictions;
 		invalidated += out.invalidated;
 		iom_rtl_lockstep_destroy(h.ls);
@@ -233,6 +241,7 @@ Test(lockstep, real_replays_agree_over_more_than_100k_operations)
 	cr_assert_gt(evictions, 0);
 	cr_assert_gt(invalidated, 0);
 	cr_assert_gt(inval_ops, 0);
+	cr_assert_gt(scan_drops, 0, "the lazy run's TLBI scans (invalidate_if) must drop entries");
 }
 
 struct fault_case {
@@ -266,7 +275,8 @@ ParameterizedTest(struct fault_case *f, lockstep, broken_c_model_is_caught_at_it
 		 rec.first_evict);
 	cr_assert(strstr(r->report, want), "report:\n%s", r->report);
 	cr_assert(strstr(r->report, "the fill (way / victim) differs"), "%s", r->report);
-	cr_assert(strstr(r->report, "C model: filled way") && strstr(r->report, "RTL:     filled way"),
+	cr_assert(strstr(r->report, "C model: filled way") &&
+			  strstr(r->report, "RTL:     filled way"),
 		  "%s", r->report);
 	cr_assert(strstr(r->report, "C model | RTL"), "both set states: %s", r->report);
 	iom_rtl_lockstep_destroy(h.ls);

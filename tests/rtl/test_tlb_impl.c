@@ -91,8 +91,8 @@ ParameterizedTest(struct impl_case *c, tlb_impl, rtl_replay_json_is_byte_identic
 	const char *trace = NVME;
 	if (c->pool) {
 		trace = tpath("pool.trace.gz");
-		cr_assert_eq(run("gen", "nvme", "--pool-pages", "8192", "--ios", "20000", "-o", trace),
-			     0);
+		int rc = run("gen", "nvme", "--pool-pages", "8192", "--ios", "20000", "-o", trace);
+		cr_assert_eq(rc, 0);
 	}
 	const char *nat = tpath("native.json"), *rtl = tpath("rtl.json");
 	cr_assert_eq(run("replay", trace, "--set", c->set1, "--set", c->set2, "--json", nat), 0);
@@ -120,7 +120,8 @@ Test(tlb_impl, what_the_rtl_cannot_replace_exits_4_and_says_why)
 	cr_assert(strstr(m, "lru and plru") && strstr(m, "'fifo'"), "%s", m);
 	free(m);
 	/* 65536 entries of 8 ways = 8192 sets: beyond the verilated 4096. */
-	cr_assert_eq(run("replay", NVME, "--set", "smmu.tlb.entries=65536", "--tlb-impl", "rtl"), 4);
+	cr_assert_eq(run("replay", NVME, "--set", "smmu.tlb.entries=65536", "--tlb-impl", "rtl"),
+		     4);
 	m = stderr_text();
 	cr_assert(strstr(m, "capacity"), "%s", m);
 	free(m);

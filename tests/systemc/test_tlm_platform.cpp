@@ -222,7 +222,8 @@ Test(tlm_platform, ats_translation_request_then_translated_access)
 	p.dev.script = {q, w};
 	run(p);
 	const auto &r = p.dev.results[0];
-	cr_assert_eq(r.status, tlm::TLM_OK_RESPONSE, "ats %u fault %u: %s", r.ext.ats_status, r.ext.fault, p.iommu.last_error().c_str());
+	cr_assert_eq(r.status, tlm::TLM_OK_RESPONSE, "ats %u fault %u: %s", r.ext.ats_status,
+		     r.ext.fault, p.iommu.last_error().c_str());
 	cr_assert_eq(r.ext.ats_status, 0); // Successful Completion
 	cr_assert_eq(r.ext.ats_perm & 3u, 3u);   // R and W
 	cr_assert_eq(r.ext.ats_size_log2, 12);
@@ -357,9 +358,11 @@ Test(tlm_platform, vtd_matches_the_native_model)
 		t.iova = o.iova;
 		t.issue_ps = r.issued.value();
 		cr_assert_eq(iom_host_advance(h, t.issue_ps, &err), 0);
-		cr_assert_eq(iom_iommu_translate(iom_sc_system_iommu(sys), &t, &err), 0, "%s", err.msg);
+		cr_assert_eq(iom_iommu_translate(iom_sc_system_iommu(sys), &t, &err), 0, "%s",
+			     err.msg);
 		cr_assert_eq((unsigned)r.ext.status, (unsigned)t.status, "transaction %zu", i);
-		cr_assert_eq(r.ext.xlate_delay.value(), t.done_ps - t.issue_ps, "transaction %zu", i);
+		cr_assert_eq(r.ext.xlate_delay.value(), t.done_ps - t.issue_ps, "transaction %zu",
+			     i);
 		if (t.status == IOM_TXN_OK) {
 			cr_assert_eq(r.ext.pa, o.iova - iova + pa);
 			cr_assert_eq(r.delay.value(), t.done_ps - t.issue_ps + L.value());

@@ -57,7 +57,10 @@ public:
 	}
 
 	// Functional access for checks and setup.
-	void peek(uint64_t a, void *buf, unsigned n) { copy(a, static_cast<unsigned char *>(buf), n, false); }
+	void peek(uint64_t a, void *buf, unsigned n)
+	{
+		copy(a, static_cast<unsigned char *>(buf), n, false);
+	}
 	void poke(uint64_t a, const void *buf, unsigned n)
 	{
 		copy(a, static_cast<unsigned char *>(const_cast<void *>(buf)), n, true);
@@ -80,7 +83,8 @@ public:
 private:
 	sc_time latency_;
 	uint64_t limit_;
-	std::unordered_map<uint64_t, std::array<unsigned char, 4096>> pages_;
+	using page = std::array<unsigned char, 4096>;
+	std::unordered_map<uint64_t, page> pages_;
 
 	void copy(uint64_t a, unsigned char *p, unsigned n, bool write)
 	{
@@ -89,7 +93,7 @@ private:
 			auto it = pages_.find(a >> 12);
 			if (write) {
 				if (it == pages_.end())
-					it = pages_.emplace(a >> 12, std::array<unsigned char, 4096>{}).first;
+					it = pages_.emplace(a >> 12, page{}).first;
 				std::memcpy(it->second.data() + off, p, k);
 			} else if (it == pages_.end()) {
 				std::memset(p, 0, k);
@@ -104,14 +108,16 @@ private:
 
 	bool in_range(const tlm::tlm_generic_payload &gp) const
 	{
-		return gp.get_address() < limit_ && gp.get_data_length() <= limit_ - gp.get_address();
+		uint64_t a = gp.get_address();
+		return a < limit_ && gp.get_data_length() <= limit_ - a;
 	}
 
 	void b_transport(tlm::tlm_generic_payload &gp, sc_time &delay)
 	{
 		const iom::iommu_req_ext *rx = gp.get_extension<iom::iommu_req_ext>();
 		log.push_back({gp.get_address(), gp.get_data_length(), gp.is_write(),
-			       rx && rx->requester ? rx->requester : "", sc_core::sc_time_stamp() + delay});
+			       rx && rx->requester ? rx->requester : "",
+			       sc_core::sc_time_stamp() + delay});
 		if (!in_range(gp) || gp.get_byte_enable_ptr()) {
 			gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
 			return;
