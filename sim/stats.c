@@ -619,3 +619,16 @@ void *iom_stats_to_json(const struct iom_stats *s, const struct iom_stats_snap *
 	}
 	return root;
 }
+
+int iom_stats_counters(struct iom_stats *s, const char *prefix, const void *base,
+		       const struct iom_stats_field *f, size_t n, struct iom_err *err)
+{
+	int r = 0;
+	for (size_t i = 0; i < n && !r; i++) {
+		char name[192];
+		snprintf(name, sizeof(name), "%s.%s", prefix, f[i].name);
+		r = iom_stats_counter(s, name, f[i].unit, f[i].desc,
+				      (const uint64_t *)((const char *)base + f[i].off), err);
+	}
+	return r;
+}

@@ -18,6 +18,7 @@
 
 #include "iom.h"
 
+#include <stddef.h>
 #include <stdio.h>
 
 #ifdef __cplusplus
@@ -64,6 +65,16 @@ int iom_stats_histogram(struct iom_stats *s, const char *name, const char *unit,
  * ratio (0 when den is 0); scale multiplies it (100 for percent). */
 int iom_stats_ratio(struct iom_stats *s, const char *name, const char *unit, const char *desc,
 		    const char *num_name, const char *den_name, double scale, struct iom_err *err);
+
+/* A table of uint64_t counters inside one struct: each registered as
+ * "<prefix>.<name>" pointing at base + off (IOM_STATS_FIELD fills off). */
+struct iom_stats_field {
+	const char *name, *unit, *desc;
+	size_t off;
+};
+#define IOM_STATS_FIELD(T, field, unit_, desc_) { #field, (unit_), (desc_), offsetof(T, field) }
+int iom_stats_counters(struct iom_stats *s, const char *prefix, const void *base,
+		       const struct iom_stats_field *f, size_t n, struct iom_err *err);
 
 size_t iom_stats_count(const struct iom_stats *s);
 

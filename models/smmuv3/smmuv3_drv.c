@@ -1592,8 +1592,8 @@ static int drv_op_register_stats(void *self, struct iom_stats *s, const char *pr
 				 struct iom_err *err)
 {
 	struct iom_smmu_drv *drv = self;
-#define DRV_CTR(f, d) { #f, d, offsetof(struct iom_smmu_drv_stats, f) }
-	static const struct { const char *name, *desc; size_t off; } ctr[] = {
+#define DRV_CTR(f, d) IOM_STATS_FIELD(struct iom_smmu_drv_stats, f, "", d)
+	static const struct iom_stats_field ctr[] = {
 		DRV_CTR(commands, "commands written by the driver"),
 		DRV_CTR(syncs, "CMD_SYNC written by the driver"),
 		DRV_CTR(doorbells, "CMDQ_PROD writes"),
@@ -1619,14 +1619,9 @@ static int drv_op_register_stats(void *self, struct iom_stats *s, const char *pr
 #undef DRV_CTR
 
 	int rc = iom_smmu_register_stats(drv->smmu, s, prefix, err);
-	for (size_t i = 0; !rc && i < IOM_ARRAY_SIZE(ctr); i++) {
-		char n[160];
-		snprintf(n, sizeof(n), "%s.drv.%s", prefix, ctr[i].name);
-		rc =
-		    iom_stats_counter(s, n, "", ctr[i].desc,
-				      (const uint64_t *)((const char *)&drv->st + ctr[i].off), err);
-	}
-	return rc;
+	char p[128];
+	snprintf(p, sizeof(p), "%s.drv", prefix);
+	return rc ? rc : iom_stats_counters(s, p, &drv->st, ctr, IOM_ARRAY_SIZE(ctr), err);
 }
 
 static void drv_op_destroy(void *self)

@@ -167,11 +167,8 @@ const struct iom_smmu_priq_stats *iom_smmu_priq_stats(const struct iom_smmu_priq
 int iom_smmu_priq_register_stats(struct iom_smmu_priq *q, struct iom_stats *s, const char *prefix,
 				 struct iom_err *err)
 {
-	static const struct {
-		const char *name, *unit, *desc;
-		size_t off;
-	} c[] = {
-#define PQ(f, u, d) {#f, u, d, offsetof(struct iom_smmu_priq_stats, f)}
+	static const struct iom_stats_field c[] = {
+#define PQ(f, u, d) IOM_STATS_FIELD(struct iom_smmu_priq_stats, f, u, d)
 		PQ(received, "msgs", "page requests and stop markers that reached the PRI queue"),
 		PQ(written, "entries", "entries written to the queue"),
 		PQ(discarded, "msgs", "messages discarded (overflow condition or PRIQEN = 0)"),
@@ -184,11 +181,6 @@ int iom_smmu_priq_register_stats(struct iom_smmu_priq *q, struct iom_stats *s, c
 #undef PQ
 	};
 	char n[96];
-	int r = 0;
-	for (size_t i = 0; i < IOM_ARRAY_SIZE(c) && !r; i++) {
-		snprintf(n, sizeof(n), "%s.priq.%s", prefix, c[i].name);
-		r = iom_stats_counter(s, n, c[i].unit, c[i].desc,
-				      (uint64_t *)((char *)&q->st + c[i].off), err);
-	}
-	return r;
+	snprintf(n, sizeof(n), "%s.priq", prefix);
+	return iom_stats_counters(s, n, &q->st, c, IOM_ARRAY_SIZE(c), err);
 }

@@ -1109,11 +1109,8 @@ static int drv_op_register_stats(void *self, struct iom_stats *s, const char *pr
                                  struct iom_err *err)
 {
 	struct iom_vtd_drv *drv = self;
-	static const struct {
-		const char *name, *desc;
-		size_t off;
-	} ctr[] = {
-#define DRV_CTR(f, d) {#f, d, offsetof(struct iom_vtd_drv_stats, f)}
+	static const struct iom_stats_field ctr[] = {
+#define DRV_CTR(f, d) IOM_STATS_FIELD(struct iom_vtd_drv_stats, f, "", d)
 	    DRV_CTR(descriptors, "descriptors written by the driver"),
 	    DRV_CTR(waits, "wait descriptors written by the driver"),
 	    DRV_CTR(doorbells, "IQT writes"),
@@ -1133,14 +1130,9 @@ static int drv_op_register_stats(void *self, struct iom_stats *s, const char *pr
 #undef DRV_CTR
 	};
 	int rc = iom_vtd_register_stats(drv->v, s, prefix, err);
-	for (size_t i = 0; !rc && i < IOM_ARRAY_SIZE(ctr); i++) {
-		char n[160];
-		snprintf(n, sizeof(n), "%s.drv.%s", prefix, ctr[i].name);
-		rc =
-		    iom_stats_counter(s, n, "", ctr[i].desc,
-		                      (const uint64_t *)((const char *)&drv->st + ctr[i].off), err);
-	}
-	return rc;
+	char p[128];
+	snprintf(p, sizeof(p), "%s.drv", prefix);
+	return rc ? rc : iom_stats_counters(s, p, &drv->st, ctr, IOM_ARRAY_SIZE(ctr), err);
 }
 
 static void drv_op_destroy(void *self)

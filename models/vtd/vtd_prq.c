@@ -164,11 +164,8 @@ const struct iom_vtd_prq_stats *iom_vtd_prq_stats(const struct iom_vtd_prq *q)
 int iom_vtd_prq_register_stats(struct iom_vtd_prq *q, struct iom_stats *s, const char *prefix,
 			       struct iom_err *err)
 {
-	static const struct {
-		const char *name, *unit, *desc;
-		size_t off;
-	} c[] = {
-#define PQ(f, u, d) {#f, u, d, offsetof(struct iom_vtd_prq_stats, f)}
+	static const struct iom_stats_field c[] = {
+#define PQ(f, u, d) IOM_STATS_FIELD(struct iom_vtd_prq_stats, f, u, d)
 		PQ(received, "msgs", "page requests and stop markers that reached the queue"),
 		PQ(written, "dscs", "page request descriptors written to the queue"),
 		PQ(discarded, "msgs", "messages discarded (PRO set, or no queue)"),
@@ -181,11 +178,6 @@ int iom_vtd_prq_register_stats(struct iom_vtd_prq *q, struct iom_stats *s, const
 #undef PQ
 	};
 	char n[96];
-	int r = 0;
-	for (size_t i = 0; i < IOM_ARRAY_SIZE(c) && !r; i++) {
-		snprintf(n, sizeof(n), "%s.prq.%s", prefix, c[i].name);
-		r = iom_stats_counter(s, n, c[i].unit, c[i].desc,
-				      (uint64_t *)((char *)&q->st + c[i].off), err);
-	}
-	return r;
+	snprintf(n, sizeof(n), "%s.prq", prefix);
+	return iom_stats_counters(s, n, &q->st, c, IOM_ARRAY_SIZE(c), err);
 }
