@@ -57,24 +57,6 @@ static int runv(const char *first, ...)
 }
 #define run(...) runv(__VA_ARGS__, (const char *)NULL)
 
-static json_t *load_json(const char *path)
-{
-	json_error_t je;
-	json_t *doc = json_load_file(path, 0, &je);
-	cr_assert_not_null(doc, "%s:%d: %s", path, je.line, je.text);
-	return doc;
-}
-
-/* Counter `name` of the whole-run "stats" object. */
-static long long rstat(json_t *doc, const char *name)
-{
-	json_t *s = json_object_get(json_object_get(doc, "stats"), name);
-	cr_assert_not_null(s, "no stat '%s' in the result", name);
-	json_t *v = json_object_get(s, "value");
-	cr_assert(json_is_integer(v), "stat '%s' has no integer value", name);
-	return (long long)json_integer_value(v);
-}
-
 /* Field `field` (count, sum, ...) of histogram `name`. */
 static long long hist(json_t *doc, const char *name, const char *field)
 {

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
+
 #define IOMMUSIM IOM_BINARY_DIR "/tools/iommusim"
 #define SMALL IOM_SOURCE_DIR "/traces/examples/nvme-small.trace"
 #define HDR "# iommusim trace v1\n"
@@ -75,6 +77,25 @@ static inline char *slurp(const char *path, size_t *len)
 	b[n] = 0;
 	*len = n;
 	return b;
+}
+
+/* The JSON document at path (fails the test if it does not parse). */
+static inline json_t *load_json(const char *path)
+{
+	json_error_t je;
+	json_t *doc = json_load_file(path, 0, &je);
+	cr_assert_not_null(doc, "%s:%d: %s", path, je.line, je.text);
+	return doc;
+}
+
+/* Counter `name` of the whole-run "stats" object. */
+static inline long long rstat(json_t *doc, const char *name)
+{
+	json_t *s = json_object_get(json_object_get(doc, "stats"), name);
+	cr_assert_not_null(s, "no stat '%s' in the result", name);
+	json_t *v = json_object_get(s, "value");
+	cr_assert(json_is_integer(v), "stat '%s' has no integer value", name);
+	return (long long)json_integer_value(v);
 }
 
 #endif

@@ -42,14 +42,6 @@ static int runv(const char *first, ...)
 }
 #define run(...) runv(__VA_ARGS__, (const char *)NULL)
 
-static long long rstat(json_t *doc, const char *name)
-{
-	json_t *s = json_object_get(json_object_get(doc, "stats"), name);
-	cr_assert_not_null(s, "no stat '%s' in the result", name);
-	json_t *v = json_object_get(s, "value");
-	cr_assert(json_is_integer(v), "stat '%s' has no integer value", name);
-	return (long long)json_integer_value(v);
-}
 #define EXPECT_STAT(d, name, v)                                                                    \
 	cr_expect_eq(rstat(d, name), (long long)(v), "%s = %lld, expected %lld", name,             \
 	             rstat(d, name), (long long)(v))
