@@ -24,6 +24,9 @@ int cli_sweep(int argc, char **argv);  /* cmd_sweep.c */
 int cli_merge(int argc, char **argv);  /* cmd_sweep.c */
 int cli_plot(int argc, char **argv);   /* cmd_plot.c */
 int cli_groups(int argc, char **argv); /* cmd_groups.c */
+/* @@cli-resv@@ */
+/* @@cli-dmaapi@@ */
+/* @@cli-dirty@@ */
 
 int cli_exit_code(int err);                 /* IOM_E* -> exit code */
 int cli_fail(const struct iom_err *e);      /* print "iommusim: error: msg", return exit code */

@@ -192,14 +192,34 @@ static int gen_opt_special(struct iom_gen_nvme *p, int argc, char **argv, int *i
 	return 1;
 }
 
+/* Generators other than nvme live in their own files (cli.h declares them). */
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} gen_others[] = {
+	/* @@gen-dmaapi@@ */
+	/* @@gen-dirty@@ */
+	{NULL, NULL},
+};
+
 int cli_gen(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(gen_help, argc < 2 ? stderr : stdout);
 		return argc < 2 ? CLI_EXIT_USAGE : 0;
 	}
-	if (strcmp(argv[1], "nvme"))
-		return cli_usage_error("gen", "unknown generator '%s' (known: nvme)", argv[1]);
+	for (size_t g = 0; gen_others[g].name; g++)
+		if (!strcmp(argv[1], gen_others[g].name))
+			return gen_others[g].fn(argc, argv);
+	if (strcmp(argv[1], "nvme")) {
+		char msg[160] = "unknown generator '%s' (known: nvme";
+		for (size_t g = 0; gen_others[g].name; g++) {
+			size_t n = strlen(msg);
+			snprintf(msg + n, sizeof(msg) - n, ", %s", gen_others[g].name);
+		}
+		strncat(msg, ")", sizeof(msg) - strlen(msg) - 1);
+		return cli_usage_error("gen", msg, argv[1]);
+	}
 	struct iom_gen_nvme p;
 	iom_gen_nvme_defaults(&p);
 	static const struct gen_opt opts[] = {

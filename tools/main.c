@@ -28,6 +28,8 @@ static const struct cli_cmd {
 	{"merge", cli_merge, "collect a sweep's per-point results (from one or many machines) into its CSV"},
 	{"plot", cli_plot, "gnuplot figures (PNG, SVG, editable .gp) from a sweep's results CSV"},
 	{"groups", cli_groups, "IOMMU groups of a PCIe topology (config or lspci -vvv) as Linux forms them"},
+	/* @@cmd-resv@@ */
+	/* @@cmd-dirty@@ */
 };
 
 static void usage(FILE *f)

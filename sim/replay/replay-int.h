@@ -59,6 +59,17 @@ struct iom_system {
 	struct iom_u64map devices; /* rid -> struct iom_device * */
 	struct iom_device *last_dev; /* one-entry cache of the lookup by rid */
 	uint32_t last_rid;
+	/* The subsystems of the reserved-region, DMA API and dirty-tracking
+	 * issues, each in its own file (NULL when the run does not use it):
+	 *   replay_resv.c    reserved regions, usable IOVA lists, map validation
+	 *   replay_dmaapi.c  dmamap/dmaunmap records: allocators, DMA API modes
+	 *   replay_dirty.c   dirty tracking, harvest, ground truth */
+	struct iom_sys_resv *resv;
+	struct iom_sys_dmaapi *dmaapi;
+	struct iom_sys_dirty *dirty;
+	/* @@fields-resv@@ */
+	/* @@fields-dmaapi@@ */
+	/* @@fields-dirty@@ */
 	struct iom_stats *stats;
 	struct iom_stats_snap *roi_start; /* snapshot at the roi marker */
 	struct iom_stats_snap *roi_end;   /* snapshot at the end marker / end */
@@ -66,6 +77,10 @@ struct iom_system {
 	uint64_t records, dma_records, control_records, rejected, rejected_by[IOM_REJ_MAX];
 	uint64_t dma_bytes, sim_end_ps;
 };
+
+/* @@decl-resv@@ */
+/* @@decl-dmaapi@@ */
+/* @@decl-dirty@@ */
 
 int iom_replay_register_stats(struct iom_system *s, struct iom_err *err);
 /* The device hook onto s->fabric (replay.c). */

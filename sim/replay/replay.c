@@ -141,6 +141,8 @@ static int replay_dma(struct iom_system *s, const struct iom_rec *rec, uint64_t 
 		      struct iom_trace_reader *rd, const struct iom_replay_opts *o,
 		      struct iom_err *err)
 {
+	/* @@dma-before-resv@@ */
+	/* @@dma-before-dmaapi@@ */
 	struct iom_device *d = iom_system_device(s, rec->dev, err);
 	if (!d)
 		return -err->code;
@@ -161,6 +163,8 @@ static int replay_dma(struct iom_system *s, const struct iom_rec *rec, uint64_t 
 	if (r)
 		return r;
 	struct iom_dma_result dr = {.done_ps = p.done_ps};
+	/* @@dma-after-resv@@ */
+	/* @@dma-after-dirty@@ */
 	s->dma_records++;
 	s->dma_bytes += rec->size;
 	if (dr.done_ps > s->sim_end_ps)
@@ -209,6 +213,7 @@ static int replay_control(struct iom_system *s, const struct iom_rec *rec, uint6
 	case IOM_REC_DETACH:
 		return iom_host_detach(s->host, rec->dev, rec_pasid(rec), now, &done, err);
 	case IOM_REC_MAP:
+		/* @@map-before-resv@@ */
 		return iom_host_map(s->host, rec->domain, rec->iova, rec->pa, rec->size, rec->prot,
 				    rec->pgsize, now, &done, err);
 	case IOM_REC_UNMAP:
@@ -226,6 +231,9 @@ static int replay_control(struct iom_system *s, const struct iom_rec *rec, uint6
 				     &done, err);
 	case IOM_REC_PUNMAP:
 		return iom_host_punmap(s->host, rec->mm, rec->iova, rec->size, now, &done, err);
+	/* @@control-resv@@ */
+	/* @@control-dmaapi@@ */
+	/* @@control-dirty@@ */
 	default:
 		return 0;
 	}
@@ -235,8 +243,11 @@ static int replay_control(struct iom_system *s, const struct iom_rec *rec, uint6
 static bool replay_kind_unimplemented(unsigned kind)
 {
 	switch (kind) {
-	case IOM_REC_DIRTY: case IOM_REC_HARVEST: case IOM_REC_RESV:
+	case IOM_REC_RESV: /* @@unimpl-resv@@ */
 		return true;
+	case IOM_REC_DIRTY: case IOM_REC_HARVEST: /* @@unimpl-dirty@@ */
+		return true;
+	/* @@unimpl-dmaapi@@ */
 	default:
 		return false;
 	}
@@ -341,6 +352,8 @@ int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 			iom_err_prefix(err, "%s", iom_trace_where(rd));
 			break;
 		}
+		/* @@advance-dmaapi@@ */
+		/* @@advance-dirty@@ */
 		if (rec->kind == IOM_REC_DMA) {
 			r = replay_dma(s, rec, now, rd, o, err);
 			if (r) {
@@ -366,6 +379,8 @@ int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 	iom_trace_close(rd);
 	if (r < 0)
 		return r;
+	/* @@end-dmaapi@@ */
+	/* @@end-dirty@@ */
 	if (s->roi_start && !s->roi_end)
 		s->roi_end = iom_stats_snapshot(s->stats);
 	res->dma_records = s->dma_records;

@@ -267,6 +267,9 @@ void iom_replay_print_summary(struct iom_system *s, const struct iom_replay_resu
 	h = rep_hist(&r, "%s", "host.unmap_latency");
 	rep_hist_line(f, "unmap wait   ", &h);
 	rep_faults(f, &r);
+	/* @@summary-resv@@ */
+	/* @@summary-dmaapi@@ */
+	/* @@summary-dirty@@ */
 	double xl = rep_dev_sum(&r, "tlps");
 	fprintf(f, "speed        %.3f s wall, %.2f M records/s, %.2f M translations/s\n", res->wall_s,
 		res->wall_s > 0 ? res->records / res->wall_s / 1e6 : 0,

@@ -57,6 +57,9 @@ const struct iom_prop_table *const *iom_system_prop_tables(size_t *n)
 		size_t np;
 		tables[count++] = iom_pcie_prop_tables(&np)[0]; /* pcie: kernel, enable_acs */
 		tables[count++] = &iom_pcie_link_prop_table;
+		/* @@tables-resv@@ */
+		/* @@tables-dmaapi@@ */
+		/* @@tables-dirty@@ */
 		size_t ns;
 		const struct iom_prop_table *const *st = iom_smmu_prop_tables(&ns);
 		for (size_t i = 0; i < ns && count < IOM_ARRAY_SIZE(tables); i++)
@@ -246,6 +249,9 @@ struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 		else if (s->iommu.ops->set_ats_port)
 			s->iommu.ops->set_ats_port(s->iommu.self, iom_ats_rc_port(s->ats));
 	}
+	/* @@build-resv@@ */
+	/* @@build-dmaapi@@ */
+	/* @@build-dirty@@ */
 	if (!r)
 		r = iom_config_check_unused(cfg, err);
 	if (r)
@@ -270,6 +276,9 @@ struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 		r = iom_smmu_priq_register_stats(s->priq, s->stats, s->iommu.name, err);
 	if (!r && s->prq)
 		r = iom_vtd_prq_register_stats(s->prq, s->stats, s->iommu.name, err);
+	/* @@stats-resv@@ */
+	/* @@stats-dmaapi@@ */
+	/* @@stats-dirty@@ */
 	if (r)
 		goto fail;
 	return s;
@@ -332,6 +341,9 @@ void iom_system_destroy(struct iom_system *s)
 		free((void *)(uintptr_t)v);
 	}
 	iom_u64map_fini(&s->devices);
+	/* @@destroy-resv@@ */
+	/* @@destroy-dmaapi@@ */
+	/* @@destroy-dirty@@ */
 	iom_pcie_fabric_destroy(s->fabric);
 	iom_pcie_checker_destroy(s->pcie);
 	iom_host_destroy(s->host);
