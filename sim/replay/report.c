@@ -299,6 +299,9 @@ void *iom_replay_result_json(struct iom_system *s, struct iom_config *cfg,
 	json_object_set_new(sum, "roi_start_ps", json_integer((json_int_t)res->roi_start_ps));
 	json_object_set_new(doc, "summary", sum);
 	json_object_set_new(doc, "stats", (json_t *)iom_stats_to_json(s->stats, NULL));
+	/* @@json-resv@@ */
+	/* @@json-dmaapi@@ */
+	/* @@json-dirty@@ */
 	if (s->roi_start && s->roi_end) {
 		struct iom_stats_snap *d = iom_stats_snap_sub(s->roi_end, s->roi_start);
 		json_object_set_new(doc, "roi_stats", (json_t *)iom_stats_to_json(s->stats, d));
