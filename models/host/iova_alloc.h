@@ -50,7 +50,27 @@ struct iom_iova_alloc_cfg {
 	uint64_t op_ps;         /* fixed cost of an alloc or a free */
 	uint64_t node_ps;       /* per tree node / hole visited */
 	uint64_t cache_ps;      /* per range-cache (magazine) operation */
+	/* linux >= v6.4 ("iommu/dma: Make SAC trick conditional"): after the
+	 * first failed attempt below 4 GiB stop trying (the allocator stands
+	 * for one device: dev->iommu->pci_32bit_workaround). false: try below
+	 * 4 GiB on every allocation (v5.13 - v6.3). */
+	bool pci_32bit_sticky;
 };
+
+/* Defaults of the Linux IOMMU DMA layer (v6.7+): 4 KB granule, IOVA 0 never
+ * handed out (start = one granule), 48-bit aperture, range caches on one
+ * CPU, 32-bit-first with the v6.4 sticky rule, and the cost defaults
+ * below (documented estimates, docs/dma-api.md "IOVA allocators"). */
+#define IOM_IOVA_DEFAULT_OP_PS 20000ull   /* lock + node alloc/free: 20 ns */
+#define IOM_IOVA_DEFAULT_NODE_PS 5000ull  /* one rbtree node (pointer chase): 5 ns */
+#define IOM_IOVA_DEFAULT_CACHE_PS 2000ull /* one magazine slot or swap: 2 ns */
+void iom_iova_alloc_cfg_defaults(struct iom_iova_alloc_cfg *cfg);
+const char *iom_iova_algo_name(uint32_t algo);
+
+/* Linux range-cache geometry (drivers/iommu/iova.c). */
+#define IOM_IOVA_RANGE_CACHE_MAX_SIZE 6 /* bins: sizes 1 .. 32 granules */
+#define IOM_IOVA_MAG_SIZE 127           /* pfns per magazine */
+#define IOM_IOVA_DEPOT_DELAY_PS (100ull * 1000000000ull) /* IOVA_DEPOT_DELAY: 100 ms */
 
 struct iom_iova_alloc_stats {
 	uint64_t allocs, frees, failed;  /* failed: no space below the limit */
@@ -59,6 +79,10 @@ struct iom_iova_alloc_stats {
 	uint64_t retries_32bit;          /* linux: 32-bit attempt failed, retried at the full limit */
 	uint64_t time_ps;                /* modelled CPU time of all operations */
 	uint64_t allocated_bytes;        /* now, in allocations (rounded sizes) */
+	uint64_t cache_ops;              /* linux: magazine slot reads/writes, swaps, depot moves */
+	uint64_t rcache_flushes;         /* linux: full-limit failure flushed every range cache */
+	uint64_t depot_trims;            /* linux: depot magazines returned to the tree */
+	uint64_t temp_resets;            /* bottom_top: temporary area recycled */
 };
 
 /* Fragmentation of the free space in [start, end] (reserved ranges and
@@ -67,6 +91,8 @@ struct iom_iova_frag {
 	uint64_t free_bytes;
 	uint64_t largest_free;  /* largest free hole */
 	uint64_t holes;         /* number of free holes */
+	uint64_t held_bytes;    /* freed but not reusable yet: linux range caches;
+				 * bottom_top space behind the water marks */
 };
 
 struct iom_iova_alloc;
@@ -88,6 +114,12 @@ int iom_iova_free(struct iom_iova_alloc *a, uint64_t iova, uint64_t size, uint32
 const struct iom_iova_alloc_stats *iom_iova_alloc_stats(const struct iom_iova_alloc *a);
 void iom_iova_alloc_frag(const struct iom_iova_alloc *a, struct iom_iova_frag *f);
 /* Registers "<prefix>.allocs", ... and the fragmentation figures. */
+/* Linux depot trimming (iova_depot_work_func): for each size bin whose depot
+ * holds more magazines than CPUs, return one magazine's ranges to the tree.
+ * The kernel runs it IOM_IOVA_DEPOT_DELAY_PS after a magazine enters the
+ * depot and again while it trims; the model has no clock, so the caller
+ * calls it at those times. Returns magazines trimmed (0 for other algos). */
+uint32_t iom_iova_rcache_trim(struct iom_iova_alloc *a, uint64_t *cost_ps);
 int iom_iova_alloc_register_stats(struct iom_iova_alloc *a, struct iom_stats *s,
 				  const char *prefix, struct iom_err *err);
 
