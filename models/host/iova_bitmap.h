@@ -37,6 +37,7 @@ extern "C" {
 
 enum iom_ibm_algo { IOM_IBM_V6_1 = 0, IOM_IBM_V6_10, IOM_IBM_V6_11, IOM_IBM_ITER, IOM_IBM_ALGO_MAX };
 const char *iom_ibm_algo_name(unsigned algo); /* "v6_1", ... or NULL */
+int iom_ibm_algo_from_name(const char *name); /* the algo, or -IOM_EINVAL */
 
 /* The user's bitmap: host storage for the bytes user space sees, at a user
  * virtual address (its offset in its page decides the windows). */
@@ -55,6 +56,10 @@ struct iom_ibm_cost {
 	uint64_t bytes_touched; /* bitmap bytes written (read-modify-write) */
 	uint64_t bits_lost;     /* bits a set() could not record */
 	uint64_t time_ps;       /* modelled host CPU time of the above */
+	/* added with iova_bitmap.c (docs/dirty.md "iova_bitmap algorithms"): */
+	uint64_t fn_calls;      /* times fn was called */
+	uint64_t unpin_calls;   /* unpin_user_pages calls */
+	uint64_t bits_stray;    /* bits written that no set() asked for (v6_10 set-ahead) */
 };
 
 /* Host CPU cost of each operation (ps); defaults in iom_ibm_cost_model_default. */
