@@ -39,7 +39,11 @@ static const char gen_help[] =
 	"  --pgsize BYTES [4K]           pool mapping page size: 4K, 2M or 1G\n"
 	"  --pick uniform|zipf [uniform] buffer choice; zipf: rank k ~ 1/k^S\n"
 	"  --zipf-s S [0.99]             the Zipf exponent S (> 0)\n"
-	"  -o OUT        output trace (.gz = binary)\n";
+	"  --dma-api                     dynamic mapping as DMA API calls (dmamap/dmaunmap,\n"
+	"                                dma buf=): the replay's dma_api picks addresses\n"
+	"  -o OUT        output trace (.gz = binary)\n"
+	"\n"
+	"Other generators: iommusim gen nic --help (a NIC through the DMA API).\n";
 
 static bool ends_with(const char *s, const char *suf)
 {
@@ -198,7 +202,9 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 } gen_others[] = {
 	/* @@gen-dmaapi@@ */
+	{"nic", cli_gen_nic}, /* cmd_gen_nic.c */
 	/* @@gen-dirty@@ */
+	{"migrate", cli_gen_migrate}, /* cmd_gen_migrate.c */
 	{NULL, NULL},
 };
 
@@ -238,6 +244,7 @@ int cli_gen(int argc, char **argv)
 		{"--pgsize", offsetof(struct iom_gen_nvme, pgsize), 0},
 	};
 	const char *out = NULL;
+	bool dma_api = false;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
 			fputs(gen_help, stdout);
@@ -245,6 +252,10 @@ int cli_gen(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			out = argv[++i];
+			continue;
+		}
+		if (!strcmp(argv[i], "--dma-api")) { /* traces/gen/gen_nvme.c, DMA API shape */
+			dma_api = true;
 			continue;
 		}
 		int g = gen_opt_special(&p, argc, argv, &i);
@@ -279,6 +290,8 @@ int cli_gen(int argc, char **argv)
 		 " --io-size %u --read-pct %u --iops %llu --warmup-pct %u",
 		 (unsigned long long)p.seed, (unsigned long long)p.ios, p.queue_depth, p.sq_entries,
 		 p.io_bytes, p.read_pct, (unsigned long long)p.iops, p.warmup_pct);
+	if (dma_api)
+		strncat(line, " --dma-api", sizeof(line) - strlen(line) - 1);
 	if (p.iova_defer) {
 		size_t n = strlen(line);
 		snprintf(line + n, sizeof(line) - n, " --iova-defer %u", p.iova_defer);
@@ -295,7 +308,7 @@ int cli_gen(int argc, char **argv)
 	/* Binary traces carry no comments; the text form records the command. */
 	int r = ends_with(out, ".gz") ? 0 : iom_trace_comment(w, line, &err);
 	if (!r)
-		r = iom_gen_nvme(&p, w, &err);
+		r = dma_api ? iom_gen_nvme_dma_api(&p, w, &err) : iom_gen_nvme(&p, w, &err);
 	struct iom_err e2 = {0};
 	int f = iom_trace_finish(w, &e2);
 	if (r)

@@ -29,6 +29,7 @@ static const struct cli_cmd {
 	{"plot", cli_plot, "gnuplot figures (PNG, SVG, editable .gp) from a sweep's results CSV"},
 	{"groups", cli_groups, "IOMMU groups of a PCIe topology (config or lspci -vvv) as Linux forms them"},
 	/* @@cmd-resv@@ */
+	{"resv", cli_resv, "reserved regions per IOMMU group (sysfs format) and the usable IOVA ranges"},
 	/* @@cmd-dirty@@ */
 };
 

@@ -64,12 +64,14 @@ size_t trc_bin_encode(const struct iom_rec *r, uint64_t prev_time, uint8_t *out)
 		case 12: n += trc_leb_put(out + n, r->mm); break;
 		case 13: n += trc_leb_put(out + n, r->flags); break;
 		case 14: out[n++] = r->type; break;
-		default: {
+		case 15: {
 			size_t l = strnlen(r->name, IOM_REC_NAME_MAX - 1);
 			n += trc_leb_put(out + n, l);
 			memcpy(out + n, r->name, l);
 			n += l;
+			break;
 		}
+		default: n += trc_leb_put(out + n, r->buf); break;
 		}
 	}
 	return n;
@@ -168,7 +170,8 @@ static void bin_field(struct bin_cur *c, unsigned bit, struct iom_rec *r)
 		break;
 	}
 	case 14: r->type = bin_byte(c); break;
-	default: bin_name(c, r->name); break;
+	case 15: bin_name(c, r->name); break;
+	default: r->buf = bin_u32(c, "buf"); break;
 	}
 }
 

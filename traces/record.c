@@ -20,6 +20,7 @@ static const char *const rec_kind_names[IOM_REC_KIND_MAX] = {
 	[IOM_REC_INVAL] = "inval",     [IOM_REC_BIND] = "bind",     [IOM_REC_UNBIND] = "unbind",
 	[IOM_REC_PMAP] = "pmap",       [IOM_REC_PUNMAP] = "punmap", [IOM_REC_DIRTY] = "dirty",
 	[IOM_REC_HARVEST] = "harvest", [IOM_REC_RESV] = "resv",     [IOM_REC_PHASE] = "phase",
+	[IOM_REC_DMAMAP] = "dmamap",   [IOM_REC_DMAUNMAP] = "dmaunmap",
 };
 
 static const char *const rec_op_names[IOM_OP_MAX] = {
@@ -35,14 +36,15 @@ static const char *const rec_op_names[IOM_OP_MAX] = {
 
 static const char *const rec_field_names[TRC_NFIELDS] = {
 	"t", "dev", "pasid", "domain", "iova", "size", "pa", "dir",
-	"at", "prot", "op", "pgsize", "mm", "flags", "type", "name",
+	"at", "prot", "op", "pgsize", "mm", "flags", "type", "name", "buf",
 };
 
 /* Canonical text order: t, op first (it says what the record does), then
- * who (dev, pasid, domain, mm, type), then where (iova, size, pa, pgsize),
- * then how (prot, dir, at, flags), then name. Binary uses bit order. */
+ * who (dev, pasid, domain, mm, buf, type), then where (iova, size, pa,
+ * pgsize), then how (prot, dir, at, flags), then name. Binary uses bit
+ * order. */
 const uint8_t trc_field_order[TRC_NFIELDS] = {
-	0, 10, 1, 2, 3, 12, 14, 4, 5, 6, 11, 9, 7, 8, 13, 15,
+	0, 10, 1, 2, 3, 12, 16, 14, 4, 5, 6, 11, 9, 7, 8, 13, 15,
 };
 
 #define F(x) IOM_F_##x
@@ -53,8 +55,8 @@ struct rec_schema {
 };
 
 static const struct rec_schema rec_schemas[IOM_REC_KIND_MAX] = {
-	[IOM_REC_DMA] = { F(DEV) | F(IOVA) | F(SIZE) | F(DIR), F(TIME) | F(PASID) | F(AT) | F(FLAGS),
-			  0, 0, IOM_RF_PRIV | IOM_RF_EXEC },
+	[IOM_REC_DMA] = { F(DEV) | F(IOVA) | F(SIZE) | F(DIR),
+			  F(TIME) | F(PASID) | F(AT) | F(FLAGS) | F(BUF), 0, 0, IOM_RF_PRIV | IOM_RF_EXEC },
 	[IOM_REC_DOMAIN] = { F(OP) | F(DOMAIN), F(TIME) | F(TYPE), IOM_OP_CREATE, IOM_OP_FREE, 0 },
 	[IOM_REC_ATTACH] = { F(DEV) | F(DOMAIN), F(TIME) | F(PASID), 0, 0, 0 },
 	[IOM_REC_DETACH] = { F(DEV), F(TIME) | F(PASID), 0, 0, 0 },
@@ -72,6 +74,8 @@ static const struct rec_schema rec_schemas[IOM_REC_KIND_MAX] = {
 			      IOM_RF_NOCLEAR },
 	[IOM_REC_RESV] = { F(DEV) | F(IOVA) | F(SIZE) | F(OP), F(TIME), IOM_OP_MSI, IOM_OP_RESERVED, 0 },
 	[IOM_REC_PHASE] = { F(OP), F(TIME) | F(NAME), IOM_OP_WARMUP, IOM_OP_END, 0 },
+	[IOM_REC_DMAMAP] = { F(DEV) | F(BUF) | F(SIZE) | F(PA) | F(DIR), F(TIME), 0, 0, 0 },
+	[IOM_REC_DMAUNMAP] = { F(DEV) | F(BUF), F(TIME), 0, 0, 0 },
 };
 
 /* Exact field sets of inval per op (besides op and t). */
@@ -173,7 +177,10 @@ static int rec_check_op(const struct iom_rec *r, const char *k, struct iom_err *
 static int rec_check_enums(const struct iom_rec *r, const char *k, struct iom_err *err)
 {
 	uint32_t p = r->present;
-	if ((p & IOM_F_DIR) && r->dir > IOM_DIR_WRITE)
+	if ((p & IOM_F_DIR) && r->kind == IOM_REC_DMAMAP && r->dir > IOM_DIR_BIDI)
+		return iom_err_set(err, IOM_ERANGE, "%s: dir %u out of range (0=r, 1=w, 2=rw)", k,
+				   r->dir);
+	if ((p & IOM_F_DIR) && r->kind != IOM_REC_DMAMAP && r->dir > IOM_DIR_WRITE)
 		return iom_err_set(err, IOM_ERANGE, "%s: dir %u out of range (0=r, 1=w)", k, r->dir);
 	if ((p & IOM_F_AT) && r->at > IOM_AT_TRANSLATED)
 		return iom_err_set(err, IOM_ERANGE, "%s: at %u out of range (0=u, 1=treq, 2=t)", k, r->at);
@@ -232,6 +239,17 @@ static int rec_check_ranges(const struct iom_rec *r, const char *k, struct iom_e
 	return 0;
 }
 
+/* dma with buf=: a DMA API address is one of the requester ID's (the
+ * device's default domain), never a PASID's. */
+static int rec_check_buf(const struct iom_rec *r, struct iom_err *err)
+{
+	if (r->kind == IOM_REC_DMA && (r->present & IOM_F_BUF) && (r->present & IOM_F_PASID))
+		return iom_err_set(err, IOM_EFORMAT,
+				   "dma: fields 'buf' and 'pasid' exclude each other (a DMA API "
+				   "buffer is mapped for the requester ID, not a PASID)");
+	return 0;
+}
+
 int iom_rec_validate(const struct iom_rec *r, struct iom_err *err)
 {
 	if (!r)
@@ -250,5 +268,7 @@ int iom_rec_validate(const struct iom_rec *r, struct iom_err *err)
 		rc = rec_check_ranges(r, k, err);
 	if (!rc && (r->present & IOM_F_NAME))
 		rc = rec_check_name(r, k, err);
+	if (!rc)
+		rc = rec_check_buf(r, err);
 	return rc;
 }

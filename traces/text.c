@@ -62,6 +62,7 @@ static int txt_key(struct txt_span k)
 	case 3:
 		if (!memcmp(s, "dev", 3)) return 1;
 		if (!memcmp(s, "dir", 3)) return 7;
+		if (!memcmp(s, "buf", 3)) return 16;
 		return -1;
 	case 4:
 		if (!memcmp(s, "iova", 4)) return 4;
@@ -319,7 +320,7 @@ static int txt_name(struct txt_ctx *c, char *out)
 	return 0; /* characters are checked by iom_rec_validate */
 }
 
-static const char *const txt_dir_names[] = { "r", "w" };
+static const char *const txt_dir_names[] = { "r", "w", "rw" };
 static const char *const txt_at_names[] = { "u", "treq", "t" };
 static const char *const txt_type_names[] = { "paging", "identity", "blocked" };
 
@@ -345,7 +346,10 @@ static int txt_value(struct txt_ctx *c, int bit, struct iom_rec *r)
 	case 4: return txt_num(c, true, UINT64_MAX, &r->iova);
 	case 5: return txt_num(c, true, UINT64_MAX, &r->size);
 	case 6: return txt_num(c, true, UINT64_MAX, &r->pa);
-	case 7: return txt_enum(c, txt_dir_names, 2, "expected r|w", &r->dir);
+	case 7: /* rw (DMA_BIDIRECTIONAL) only on dmamap */
+		if (r->kind == IOM_REC_DMAMAP)
+			return txt_enum(c, txt_dir_names, 3, "expected r|w|rw", &r->dir);
+		return txt_enum(c, txt_dir_names, 2, "expected r|w", &r->dir);
 	case 8: return txt_enum(c, txt_at_names, 3, "expected u|treq|t", &r->at);
 	case 9: return txt_prot(c, &r->prot);
 	case 10: return txt_op(c, r->kind, &r->op);
@@ -353,7 +357,8 @@ static int txt_value(struct txt_ctx *c, int bit, struct iom_rec *r)
 	case 12: rc = txt_num(c, false, UINT32_MAX, &x); r->mm = (uint32_t)x; return rc;
 	case 13: return txt_flags(c, &r->flags);
 	case 14: return txt_enum(c, txt_type_names, 3, "expected paging|identity|blocked", &r->type);
-	default: return txt_name(c, r->name);
+	case 15: return txt_name(c, r->name);
+	default: rc = txt_num(c, false, UINT32_MAX, &x); r->buf = (uint32_t)x; return rc;
 	}
 }
 
@@ -548,7 +553,7 @@ static char *fmt_field(char *p, const struct iom_rec *r, unsigned bit)
 	case 4: return fmt_hex(fmt_str(p, "0x"), r->iova, 1);
 	case 5: return fmt_hex(fmt_str(p, "0x"), r->size, 1);
 	case 6: return fmt_hex(fmt_str(p, "0x"), r->pa, 1);
-	case 7: return fmt_str(p, fmt_enum(txt_dir_names, 2, r->dir));
+	case 7: return fmt_str(p, fmt_enum(txt_dir_names, 3, r->dir));
 	case 8: return fmt_str(p, fmt_enum(txt_at_names, 3, r->at));
 	case 9: return fmt_prot(p, r->prot);
 	case 10: return fmt_str(p, r->op < IOM_OP_MAX ? iom_rec_op_name(r->op) : "?");
@@ -556,11 +561,12 @@ static char *fmt_field(char *p, const struct iom_rec *r, unsigned bit)
 	case 12: return fmt_dec(p, r->mm);
 	case 13: return fmt_flags(p, r->flags);
 	case 14: return fmt_str(p, fmt_enum(txt_type_names, 3, r->type));
-	default: {
+	case 15: {
 		size_t n = strnlen(r->name, IOM_REC_NAME_MAX - 1);
 		memcpy(p, r->name, n);
 		return p + n;
 	}
+	default: return fmt_dec(p, r->buf);
 	}
 }
 

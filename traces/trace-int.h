@@ -10,10 +10,10 @@
 
 #include <zlib.h>
 
-/* Number of field bits (IOM_F_TIME .. IOM_F_NAME). */
-#define TRC_NFIELDS 16
+/* Number of field bits (IOM_F_TIME .. IOM_F_BUF). */
+#define TRC_NFIELDS 17
 #define TRC_FIELD_MASK ((1u << TRC_NFIELDS) - 1)
-/* Longest binary record: kind, mask, 15 varints of <= 10 bytes, and a name
+/* Longest binary record: kind, mask, 16 varints of <= 10 bytes, and a name
  * whose length byte may claim up to TRC_BIN_NAME_MAX (more is corrupt). */
 #define TRC_BIN_NAME_MAX 64
 #define TRC_BIN_REC_MAX 256
@@ -29,7 +29,7 @@
 #define TRC_FMT_MAX 512
 
 /* ---- record.c: schema ---- */
-const char *trc_field_name(unsigned bit); /* bit index 0..15 */
+const char *trc_field_name(unsigned bit); /* bit index 0..16 */
 /* Fields a kind may carry (including t); 0 for an invalid kind. */
 uint32_t trc_kind_allowed(unsigned kind);
 /* Append " name name ..." of the fields in mask, in canonical order. */

@@ -32,7 +32,8 @@ extern "C" {
 #define IOM_TRACE_VERSION 1
 
 enum iom_rec_kind {
-	IOM_REC_DMA = 1,     /* a device DMA: dev, [pasid], iova, size, dir, [at], [flags] */
+	IOM_REC_DMA = 1,     /* a device DMA: dev, [pasid], iova, size, dir, [at], [flags], [buf]
+	                      * (with buf: iova is the offset in that mapped buffer) */
 	IOM_REC_DOMAIN,      /* op=create|free: domain, [type] */
 	IOM_REC_ATTACH,      /* dev, [pasid], domain */
 	IOM_REC_DETACH,      /* dev, [pasid] */
@@ -47,10 +48,15 @@ enum iom_rec_kind {
 	IOM_REC_HARVEST,     /* domain, iova, size, pgsize, [flags=noclear] */
 	IOM_REC_RESV,        /* reserved region: dev, iova(=base), size, op=msi|sw_msi|direct|direct_relaxable|reserved */
 	IOM_REC_PHASE,       /* op=warmup|roi|end, [name] */
+	IOM_REC_DMAMAP,      /* DMA API map: dev, buf, size, pa, dir (r|w|rw) */
+	IOM_REC_DMAUNMAP,    /* DMA API unmap: dev, buf */
 	IOM_REC_KIND_MAX
 };
 
-enum iom_dir { IOM_DIR_READ = 0, IOM_DIR_WRITE = 1 };
+/* dma: the device reads (r) or writes (w) memory.  dmamap: the DMA API
+ * direction, r = DMA_TO_DEVICE, w = DMA_FROM_DEVICE, rw = DMA_BIDIRECTIONAL
+ * (rw only on dmamap). */
+enum iom_dir { IOM_DIR_READ = 0, IOM_DIR_WRITE = 1, IOM_DIR_BIDI = 2 };
 /* PCIe Address Type of a DMA */
 enum iom_at { IOM_AT_UNTRANSLATED = 0, IOM_AT_TREQ = 1, IOM_AT_TRANSLATED = 2 };
 /* prot bits */
@@ -99,6 +105,7 @@ enum iom_rec_field {
 	IOM_F_FLAGS = 1u << 13, /* flags= comma list: priv,exec,noclear */
 	IOM_F_TYPE = 1u << 14,  /* type=  paging|identity|blocked */
 	IOM_F_NAME = 1u << 15,  /* name=  [A-Za-z0-9_.-]{1,31} */
+	IOM_F_BUF = 1u << 16,   /* buf=   u32 handle of a DMA API buffer (dmamap, dmaunmap, dma) */
 };
 
 #define IOM_REC_NAME_MAX 32
@@ -117,6 +124,7 @@ struct iom_rec {
 	uint32_t pasid;
 	uint32_t domain;
 	uint32_t mm;
+	uint32_t buf;   /* DMA API buffer handle (IOM_F_BUF) */
 	uint64_t time_ps;
 	uint64_t iova;
 	uint64_t size;

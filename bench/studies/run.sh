@@ -18,6 +18,9 @@
 #                                         #   pcie-p2p pcie-groups
 #                                         #   ats-atc-size ats-onoff ats-inval
 #                                         #   sva-fault-latency sva-prq-size
+#                                         #   dirty-size dirty-fraction dirty-mapping
+#                                         #   dirty-tracker
+#                                         #   dma-api-cost dma-api-alloc
 #   bench/studies/run.sh --traces         # only generate the traces
 #
 # Environment: IOMMUSIM (default build-release/tools/iommusim), JOBS (worker
@@ -500,6 +503,206 @@ study_sva_prq_size() {
 	publish sva-prq-size requests throughput
 }
 
+# DMA API studies (docs/studies.md, "DMA API modes and IOVA allocators"):
+# driver traces written as DMA API calls -- gen nvme --dma-api and gen nic --
+# listed in work/dapi-workloads.csv.
+DAPI_COLUMNS='    {"name": "workload", "kind": "meta", "unit": "", "desc": "trace (bench/studies/run.sh dapi_traces)"},
+    {"name": "device", "kind": "meta", "unit": "", "desc": "nvme (gen nvme --dma-api) or nic (gen nic)"},
+    {"name": "io_bytes", "kind": "axis", "unit": "bytes", "desc": "bytes per I/O (NVMe) or per packet (NIC; tso: the smallest send)"},
+    {"name": "ios", "kind": "axis", "unit": "I/Os", "desc": "I/Os or packets in the trace"}'
+
+# dapi_wl NAME DEVICE IO_BYTES IOS GEN-ARGS...: a trace (kept if present)
+dapi_wl() {
+	n=$1 dev=$2 sz=$3 ios=$4
+	shift 4
+	[ -f "$W/$n.trace.gz" ] || "$B" gen "$@" -o "$W/$n.trace.gz"
+	echo "$n,$dev,$sz,$ios" >>"$W/dapi-workloads.csv.tmp"
+}
+
+dapi_traces() {
+	mkdir -p "$W"
+	echo "workload,device,io_bytes,ios" >"$W/dapi-workloads.csv.tmp"
+	for s in 4k:4096:20000 16k:16384:20000 64k:65536:8000 128k:131072:4000; do
+		n=${s%%:*} r=${s#*:}
+		# shellcheck disable=SC2086
+		dapi_wl "dapi-nvme-$n" nvme "${r%:*}" "${r#*:}" nvme --dma-api $COMMON \
+			--io-size "${r%:*}" --ios "${r#*:}"
+	done
+	for p in 64 512 1500 4000; do
+		rb=2048
+		[ "$p" -gt 2048 ] && rb=4096
+		dapi_wl "dapi-nic-$p" nic "$p" 20000 nic --seed 1 --packets 20000 --queues 4 \
+			--pkt-size "$p" --rx-buf "$rb" --warmup-pct 20
+	done
+	for k in 25 50 100 200; do
+		dapi_wl "dapi-tso-${k}k" nic 1500 "${k}000" nic --seed 1 --packets "${k}000" \
+			--queues 4 --pkt-max 65536 --rx-pct 30 --no-teardown --warmup-pct 0
+	done
+	mv "$W/dapi-workloads.csv.tmp" "$W/dapi-workloads.csv"
+}
+
+# dapi_split DIR: DIR/nvme.csv and DIR/nic.csv (rows by device), same columns
+dapi_split() {
+	for dev in nvme nic; do
+		awk -F, -v dev="$dev" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "device") c = i; print; next }
+			$c == dev' "$1/derived.csv" >"$1/$dev.csv"
+		cp "$1/derived.columns.json" "$1/$dev.columns.json"
+	done
+}
+
+study_dma_api_cost() {
+	dapi_traces
+	sweep dma-api-cost
+	d=$W/sweep-dma-api-cost
+	DERIVE_WL=$W/dapi-workloads.csv
+	DERIVE_WL_COLUMNS=$DAPI_COLUMNS
+	derive "$d" \
+		'J|cfg|dma_api.mode+host.invalidation|-|-||mode and invalidation policy' \
+		'M|config|cfg|iommu-strict=IOMMU strict,iommu-lazy=IOMMU lazy,bounce-strict=bounce (swiotlb),identity-strict=identity (floor)|-||DMA API mode' \
+		'R|cpu_ns|dma_api.cpu_ps|dma_api.maps|0.001|ns|DMA API CPU time per I/O: map + unmap + copies + deferred IOVA frees' \
+		'R|io_us|dma_api.io_latency.mean|1|0.000001|us|mean I/O latency as the driver sees it: map call to unmap return' \
+		'R|calls_ns|dma_api.map_latency.mean+dma_api.unmap_latency.mean|1|0.001|ns|mean map + unmap call time (incl. CPU and lock waits)'
+	unset DERIVE_WL DERIVE_WL_COLUMNS
+	dapi_split "$d"
+	"$B" plot "$d/nvme.csv" --name nvme-cpu --out "$d" --x io_bytes --y cpu_ns --series config \
+		--logx --logy --title "NVMe: DMA API CPU time per I/O against I/O size, by mode (ROI)"
+	"$B" plot "$d/nvme.csv" --name nvme-latency --out "$d" --x io_bytes --y io_us \
+		--series config --logx --logy \
+		--title "NVMe: I/O latency (map to unmap return) against I/O size, by mode (ROI)"
+	"$B" plot "$d/nic.csv" --name nic-cpu --out "$d" --x io_bytes --y cpu_ns --series config \
+		--logx --logy --title "NIC: DMA API CPU time per packet against packet size, by mode (ROI)"
+	"$B" plot "$d/nic.csv" --name nic-calls --out "$d" --x io_bytes --y calls_ns \
+		--series config --logx --logy \
+		--title "NIC: map + unmap time per packet against packet size, by mode (ROI)"
+	publish dma-api-cost nvme-cpu nvme-latency nic-cpu nic-calls
+}
+
+study_dma_api_alloc() {
+	dapi_traces
+	sweep dma-api-alloc
+	d=$W/sweep-dma-api-alloc
+	DERIVE_WL=$W/dapi-workloads.csv
+	DERIVE_WL_COLUMNS=$DAPI_COLUMNS
+	derive "$d" \
+		'R|alloc_ns|dma_api.iova_alloc_ps.mean|1|0.001|ns|mean modelled CPU time of an IOVA allocation' \
+		'R|nodes_per_op|dma_api.iova.nodes_visited|dma_api.iova.allocs|1|nodes|tree nodes / ranges examined per allocation (allocations and frees)' \
+		'R|holes|dma_api.iova.holes|1|1|holes|free IOVA holes at the end' \
+		'R|held_mib|dma_api.iova.held_bytes|1|0.00000095367431640625|MiB|freed IOVA space not reusable yet at the end (range caches, water marks)'
+	unset DERIVE_WL DERIVE_WL_COLUMNS
+	plot "$d" cost --x ios --y alloc_ns --series dma_api.allocator --logx \
+		--title "Mean IOVA allocation cost against trace length, by allocator (NIC, TSO)"
+	plot "$d" holes --x ios --y holes --series dma_api.allocator --logx --logy \
+		--title "Free IOVA holes at the end against trace length, by allocator"
+	plot "$d" held --x ios --y held_mib --series dma_api.allocator --logx --logy \
+		--title "Freed IOVA space not yet reusable at the end against trace length"
+	publish dma-api-alloc cost holes held
+}
+
+# Dirty-page harvesting studies (docs/studies.md, "Dirty-page harvesting"):
+# traces from `iommusim gen migrate` in fraction mode (a fixed P % of the
+# guest's 4 KB pages written once, 64 bytes each, between two harvests; one
+# pre-copy round, so two harvests of the whole guest at 4 KB), listed in
+# work/dirty-workloads.csv; the sweeps dirty-*.yaml.
+DIRTY_COLUMNS='    {"name": "workload", "kind": "meta", "unit": "", "desc": "trace (bench/studies/run.sh, dirty_traces)"},
+    {"name": "guest_gib", "kind": "axis", "unit": "GiB", "desc": "guest RAM"},
+    {"name": "pgsize", "kind": "axis", "unit": "bytes", "desc": "page size of the guest mapping"},
+    {"name": "dirty_pct", "kind": "axis", "unit": "%", "desc": "4 KB pages written between two harvests"}'
+
+# dt NAME GIB PGSIZE PCT: one trace
+dt() {
+	"$B" gen migrate --guest "$2G" --pgsize "$3" --dirty-pct "$4" --write-size 64 \
+		--rounds 1 --stop-us 4000000 -o "$W/$1.trace.gz"
+	echo "$1,$2,$3,$4" >>"$W/dirty-workloads.csv.tmp"
+}
+
+dirty_traces() {
+	[ -z "${DIRTY_TRACES_DONE:-}" ] || return 0
+	DIRTY_TRACES_DONE=1
+	mkdir -p "$W"
+	echo "workload,guest_gib,pgsize,dirty_pct" >"$W/dirty-workloads.csv.tmp"
+	for g in 1 2 4 8 16 32 64; do
+		dt "mig-${g}g-1" "$g" 4096 1
+	done
+	for p in 0 10 100; do
+		dt "mig-1g-$p" 1 4096 "$p"
+	done
+	for p in 0 1 10 100; do
+		dt "mig-1g-$p-2m" 1 2097152 "$p"
+	done
+	mv "$W/dirty-workloads.csv.tmp" "$W/dirty-workloads.csv"
+}
+
+DIRTY_PER_HARVEST='R|harvest_us|dirty.harvest_ps|dirty.harvests|0.000001|us|simulated time per harvest
+R|pte_reads_per_harvest|dirty.pte_reads|dirty.harvests|1|reads|table-entry reads per harvest
+R|bits_per_harvest|dirty.bits_set|dirty.harvests|1|bits|bitmap bits set per harvest (4 KB pages reported)
+R|pinned_per_harvest|dirty.pages_pinned|dirty.harvests|1|pages|bitmap pages pinned per harvest
+R|cmds_per_harvest|dirty.commands|dirty.harvests|1|commands|IOMMU commands per harvest (invalidations)
+R|over_per_harvest|dirty.over_reported_bits|dirty.harvests|1|bits|bits set per harvest with no write behind them
+R|missed|dirty.missed_pages|1|1|pages|pages written before a harvest that it did not report (all harvests)'
+
+# dirty_study NAME SPEC...: sweep NAME and derive the per-harvest figures.
+dirty_study() {
+	n=$1
+	shift
+	sweep "$n"
+	DERIVE_WL=$W/dirty-workloads.csv
+	DERIVE_WL_COLUMNS=$DIRTY_COLUMNS
+	old_ifs=$IFS
+	IFS='
+'
+	# shellcheck disable=SC2086
+	set -- $DIRTY_PER_HARVEST "$@"
+	IFS=$old_ifs
+	derive "$W/sweep-$n" "$@"
+	unset DERIVE_WL DERIVE_WL_COLUMNS
+}
+
+study_dirty_size() {
+	dirty_traces
+	dirty_study dirty-size
+	dirty_study dirty-size-large
+	d=$W/sweep-dirty-size
+	# the same columns (the algorithm axis, the same stats): one table to plot
+	tail -n +2 "$W/sweep-dirty-size-large/derived.csv" >>"$d/derived.csv"
+	plot "$d" harvest-time --x guest_gib --y harvest_us --series dirty.algorithm --logx --logy \
+		--title "Simulated time per harvest against guest size, 1 % dirty, by algorithm (SMMUv3)"
+	plot "$d" pinned --x guest_gib --y pinned_per_harvest --series dirty.algorithm --logx \
+		--title "Bitmap pages pinned per harvest against guest size, 1 % dirty, by algorithm"
+	publish dirty-size harvest-time pinned
+}
+
+study_dirty_fraction() {
+	dirty_traces
+	dirty_study dirty-fraction
+	d=$W/sweep-dirty-fraction
+	plot "$d" harvest-time --heatmap --x dirty.algorithm --y dirty_pct --z harvest_us --logz \
+		--title "Simulated time per harvest (us), 1 GiB guest, 4 KB pages, SMMUv3"
+	publish dirty-fraction harvest-time
+}
+
+study_dirty_mapping() {
+	dirty_traces
+	dirty_study dirty-mapping \
+		'M|page|pgsize|4096=4 KB pages,2097152=2 MB pages|-||guest mapping'
+	d=$W/sweep-dirty-mapping
+	plot "$d" harvest-time --x dirty_pct --y harvest_us --series page --logy \
+		--title "Simulated time per harvest against dirty fraction: 4 KB vs 2 MB mappings (1 GiB)"
+	plot "$d" bits --x dirty_pct --y bits_per_harvest --series page \
+		--title "Pages reported per harvest against dirty fraction: 4 KB vs 2 MB mappings (1 GiB)"
+	publish dirty-mapping harvest-time bits
+}
+
+study_dirty_tracker() {
+	dirty_traces
+	dirty_study dirty-tracker \
+		'J|cfg|system.iommu+smmu.range_inval+dirty.tracker|-|-||' \
+		'M|tracker|cfg|smmuv3-true-iommu=SMMUv3 DBM,smmuv3-false-iommu=SMMUv3 DBM no RIL,vtd-true-iommu=VT-d A/D,smmuv3-true-device=device (DMA logging)|-||dirty tracker'
+	d=$W/sweep-dirty-tracker
+	plot "$d" harvest-time --heatmap --x tracker --y dirty_pct --z harvest_us --logz \
+		--title "Simulated time per harvest (us), 1 GiB guest: IOMMU vs device tracking"
+	publish dirty-tracker harvest-time
+}
+
 # ---------------------------------------------------------------------------
 
 ALL="tlb-size walk-cache-workloads page-size unmap-cost smmu-granule smmu-inval smmu-nested"
@@ -507,6 +710,8 @@ ALL="$ALL vtd-psc vtd-stage vtd-levels vtd-psi"
 ALL="$ALL pcie-p2p pcie-groups"
 ALL="$ALL ats-atc-size ats-onoff ats-inval"
 ALL="$ALL sva-fault-latency sva-prq-size"
+ALL="$ALL dirty-size dirty-fraction dirty-mapping dirty-tracker"
+ALL="$ALL dma-api-cost dma-api-alloc"
 if [ "${1:-}" = --traces ]; then
 	gen_traces
 	exit 0
@@ -540,5 +745,11 @@ for s in "$@"; do
 	ats-inval) study_ats_inval ;;
 	sva-fault-latency) study_sva_fault_latency ;;
 	sva-prq-size) study_sva_prq_size ;;
+	dirty-size) study_dirty_size ;;
+	dirty-fraction) study_dirty_fraction ;;
+	dirty-mapping) study_dirty_mapping ;;
+	dirty-tracker) study_dirty_tracker ;;
+	dma-api-cost) study_dma_api_cost ;;
+	dma-api-alloc) study_dma_api_alloc ;;
 	esac
 done

@@ -34,6 +34,10 @@
  *  cache keeps a pointer into a freed (and soon reused) table -- in lazy mode
  *  too: such an unmap is invalidated at once (as io-pgtable-arm's
  *  synchronous tlb_flush_walk when it frees a table), not queued.
+ * Dirty tracking (IOM_HOST_DOM_F_DIRTY, dirty.c drives it): the driver
+ *  checks and may change a dirty domain's format (dirty_domain op), its
+ *  writable leaves are built to record dirty state (host_dirty_pte), and
+ *  enabling tracking calls the driver's set_dirty_tracking per attachment.
  * Not modelled: IOVA allocation (the trace supplies IOVAs), per-CPU flush
  *  queues, software cost of the CPU work (only its memory-visible effects and
  *  the waits on the IOMMU are timed). Ranges over 2^20 pages are invalidated
@@ -133,6 +137,7 @@ struct iom_host {
 	struct iom_u64map attach;    /* (rid << 21 | pasid+1) -> domain id */
 	struct iom_u64map tags;      /* tag -> domain id (tags in use) */
 	struct iom_u64map pasid_count; /* rid -> PASID attachments */
+	uint32_t dom_flags;          /* IOM_HOST_DOM_F_* of iom_host_domain_create() */
 	struct iom_host_sva *sva;    /* processes, SVA bindings (host_sva.c) */
 	/* lazy policy */
 	struct iom_u64map stale;     /* pending leaf key (host_stale_key) -> queued count */
@@ -146,6 +151,9 @@ struct iom_host {
 	uint64_t s2_maps;             /* nested: stage-2 map calls (VM memory made reachable) */
 	struct iom_hist unmap_ps;     /* unmap call to its return (strict: invalidation complete) */
 	struct iom_hist attach_ps;
+	/* lazy: told after each flush-queue flush (iom_host_set_fq_hook) */
+	void (*fq_hook)(void *ctx, uint32_t dom_id, uint64_t done_ps);
+	void *fq_hook_ctx;
 };
 
 /* Per-domain flush queue (lazy policy): one ring, as on a one-CPU system. */
@@ -177,7 +185,8 @@ static const uint64_t host_s2_sizes[] = {1ull << 12, 1ull << 21, 1ull << 30};
 
 /* nested: make [pa, pa + size) reachable through the VM's stage 2 (IPA = PA),
  * mapping the s2_page-aligned pages not mapped yet, in runs. */
-static int host_s2_cover(struct iom_host *h, uint64_t pa, uint64_t size, struct iom_err *err)
+static int host_s2_cover(struct iom_host *h, uint64_t pa, uint64_t size, uint32_t extra,
+			 struct iom_err *err)
 {
 	uint64_t ps = host_s2_sizes[h->cfg.s2_page], p, sz;
 	uint64_t a = pa & ~(ps - 1), end = (pa + size + ps - 1) & ~(ps - 1);
@@ -189,7 +198,7 @@ static int host_s2_cover(struct iom_host *h, uint64_t pa, uint64_t size, struct 
 		uint64_t r = a + ps;
 		while (r < end && iom_pt_lookup(h->s2, r, &p, &sz) != 0)
 			r += ps;
-		int rc = iom_pt_map(h->s2, a, a, r - a, ps, IOM_PTE_R | IOM_PTE_W, err);
+		int rc = iom_pt_map(h->s2, a, a, r - a, ps, IOM_PTE_R | IOM_PTE_W | extra, err);
 		if (rc)
 			return iom_err_prefix(err, "stage 2 of the VM");
 		h->s2_maps++;
@@ -216,7 +225,7 @@ static int host_vm_create(struct iom_host *h, struct iom_err *err)
 	if (!h->s2)
 		return -(err && err->code ? err->code : IOM_ENOMEM);
 	h->vmid = 1;
-	return host_s2_cover(h, h->cfg.table_pool_base, h->cfg.table_pool_size, err);
+	return host_s2_cover(h, h->cfg.table_pool_base, h->cfg.table_pool_size, 0, err);
 }
 
 static uint64_t host_attach_key(uint32_t rid, int64_t pasid)
@@ -335,6 +344,25 @@ static int host_alloc_tag(struct iom_host *h, uint32_t *tag, struct iom_err *err
 
 int iom_host_domain_create(struct iom_host *h, uint32_t id, uint32_t type, struct iom_err *err)
 {
+	return iom_host_domain_create_flags(h, id, type,
+					    type == IOM_HOST_DOM_PAGING ? h->dom_flags : 0, err);
+}
+
+/* A DIRTY paging domain: the driver checks and may change the format. */
+static int host_dirty_format(struct iom_host *h, struct iom_pt_cfg *pc, uint64_t *pgsizes,
+			     uint32_t flags, struct iom_err *err)
+{
+	if (!(flags & IOM_HOST_DOM_F_DIRTY))
+		return 0;
+	if (!h->ops->dirty_domain)
+		return iom_err_set(err, IOM_EINVAL,
+				   "EOPNOTSUPP: this IOMMU driver has no dirty tracking");
+	return h->ops->dirty_domain(h->drv, pc, pgsizes, flags, h->s2 != NULL, err);
+}
+
+int iom_host_domain_create_flags(struct iom_host *h, uint32_t id, uint32_t type, uint32_t flags,
+				 struct iom_err *err)
+{
 	if (host_dom(h, id))
 		return iom_err_set(err, IOM_EEXIST, "domain %u exists already", id);
 	struct iom_host_domain *d = calloc(1, sizeof(struct host_domain));
@@ -353,9 +381,12 @@ int iom_host_domain_create(struct iom_host *h, uint32_t id, uint32_t type, struc
 		d->vmid = h->vmid;
 		if (h->ops->domain_format)
 			h->ops->domain_format(h->drv, &pc, &d->pgsizes);
+		d->flags = flags;
 		struct iom_pt_alloc pa;
 		iom_palloc_as_pt_alloc(h->tables, &pa);
-		r = host_alloc_tag(h, &d->tag, err);
+		r = host_dirty_format(h, &pc, &d->pgsizes, flags, err);
+		if (!r)
+			r = host_alloc_tag(h, &d->tag, err);
 		if (!r) {
 			d->pt = iom_pt_create(h->mem, &pc, &pa, err);
 			if (!d->pt)
@@ -500,6 +531,24 @@ static uint32_t host_pte_flags(uint32_t prot)
 	return f;
 }
 
+/* A DIRTY domain's writable leaves record dirty state: VMSA stage 1
+ * writable-clean with DBM (io-pgtable-arm with IO_PGTABLE_QUIRK_ARM_HD), x86
+ * first level with D = 0 (DIRTY_FL); VT-d second-level leaves are built with
+ * A = D = 0 anyway; nested domains track the VM's stage 2 (host_s2_cover). */
+static uint32_t host_dirty_pte(const struct iom_host_domain *d, uint32_t prot)
+{
+	if (!(d->flags & IOM_HOST_DOM_F_DIRTY) || !(prot & IOM_PROT_W) || d->s2)
+		return 0;
+	switch (iom_pt_config(d->pt)->fmt) {
+	case IOM_PT_VMSA64_S1:
+		return IOM_PTE_DBM | IOM_PTE_CLEAN;
+	case IOM_PT_X86_FL:
+		return IOM_PTE_CLEAN;
+	default:
+		return 0;
+	}
+}
+
 /* iommu_pgsize(): the largest of the domain's pgsizes aligned with iova|pa
  * and <= size. */
 static uint64_t host_pgsize(uint64_t pgsizes, uint64_t iova, uint64_t pa, uint64_t size)
@@ -572,10 +621,11 @@ int iom_host_map(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t pa
 		h->pgsize_hints_ignored++; /* not a page size of this granule: choose */
 		pgsize = 0;
 	}
-	uint32_t flags = host_pte_flags(prot);
+	uint32_t flags = host_pte_flags(prot) | host_dirty_pte(d, prot);
+	uint32_t s2_extra = (d->flags & IOM_HOST_DOM_F_DIRTY) ? IOM_PTE_DBM | IOM_PTE_CLEAN : 0;
 	uint64_t done = 0;
 	if (pgsize) {
-		int r = d->s2 ? host_s2_cover(h, pa, size, err) : 0;
+		int r = d->s2 ? host_s2_cover(h, pa, size, s2_extra, err) : 0;
 		if (!r)
 			r = iom_pt_map(d->pt, iova, pa, size, pgsize, flags, err);
 		if (r)
@@ -590,7 +640,7 @@ int iom_host_map(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t pa
 		       host_pgsize(d->pgsizes, iova + done + run, pa + done + run,
 				   size - done - run) == ps)
 			run += ps;
-		int r = d->s2 ? host_s2_cover(h, pa + done, run, err) : 0;
+		int r = d->s2 ? host_s2_cover(h, pa + done, run, s2_extra, err) : 0;
 		if (!r)
 			r = iom_pt_map(d->pt, iova + done, pa + done, run, ps, flags, err);
 		if (r) {
@@ -749,7 +799,21 @@ static int host_fq_flush(struct iom_host *h, struct host_domain *hd, uint64_t no
 		return rc;
 	h->invalidations++;
 	host_fq_clear(h, hd);
+	if (h->fq_hook) /* the DMA API frees the flushed IOVAs (fq_ring_free) */
+		h->fq_hook(h->fq_hook_ctx, hd->pub.id, *done_ps);
 	return 0;
+}
+
+void iom_host_set_fq_hook(struct iom_host *h, void (*fn)(void *ctx, uint32_t dom_id,
+							  uint64_t done_ps), void *ctx)
+{
+	h->fq_hook = fn;
+	h->fq_hook_ctx = ctx;
+}
+
+uint64_t iom_host_fq_queued(const struct iom_host *h)
+{
+	return h->unmaps_deferred;
 }
 
 int iom_host_advance(struct iom_host *h, uint64_t now_ps, struct iom_err *err)
@@ -1119,4 +1183,95 @@ int iom_host_tag_claim(struct iom_host *h, uint32_t tag, uint64_t owner, uint64_
 	if (iom_u64map_put(&h->tags, tag, owner))
 		return iom_err_set(err, IOM_ENOMEM, "out of memory");
 	return 0;
+}
+
+/* ---- dirty tracking (models/host/dirty.c drives it) ---- */
+
+int iom_host_set_domain_flags(struct iom_host *h, uint32_t flags, struct iom_err *err)
+{
+	if (flags & IOM_HOST_DOM_F_DIRTY) { /* what a domain allocation would say */
+		struct iom_pt_cfg pc = {.fmt = IOM_PT_VMSA64_S1,
+					.granule_shift = host_granule_shift(h->cfg.granule),
+					.ia_bits = (uint8_t)h->cfg.ia_bits,
+					.oa_bits = (uint8_t)h->cfg.oa_bits};
+		uint64_t pgsizes = host_granule_pgsizes(pc.granule_shift);
+		if (h->ops->domain_format)
+			h->ops->domain_format(h->drv, &pc, &pgsizes);
+		int r = host_dirty_format(h, &pc, &pgsizes, flags, err);
+		if (r)
+			return r;
+	}
+	h->dom_flags = flags;
+	return 0;
+}
+
+/* Attachment keys of domain id, ascending (malloc'ed; NULL when none). */
+static size_t host_dom_keys(const struct iom_host *h, uint32_t id, uint64_t **out)
+{
+	size_t n = 0, cap = 0;
+	uint64_t k, v, *keys = NULL;
+	for (size_t it = 0; iom_u64map_next(&h->attach, &it, &k, &v);) {
+		if (v != id)
+			continue;
+		if (n == cap) {
+			uint64_t *nk = realloc(keys, (cap = cap ? 2 * cap : 8) * sizeof(*keys));
+			if (!nk) {
+				free(keys);
+				*out = NULL;
+				return SIZE_MAX;
+			}
+			keys = nk;
+		}
+		keys[n++] = k;
+	}
+	if (n)
+		qsort(keys, n, sizeof(*keys), host_cmp_u64);
+	*out = keys;
+	return n;
+}
+
+int iom_host_set_dirty_tracking(struct iom_host *h, uint32_t id, bool on, uint64_t now_ps,
+				uint64_t *done_ps, struct iom_err *err)
+{
+	struct iom_host_domain *d = host_paging_dom(h, id, err);
+	*done_ps = now_ps;
+	if (!d)
+		return -err->code;
+	if (!(d->flags & IOM_HOST_DOM_F_DIRTY))
+		return iom_err_set(err, IOM_EINVAL,
+				   "EOPNOTSUPP: domain %u was not allocated with dirty tracking", id);
+	uint64_t *keys, t = now_ps;
+	size_t n = host_dom_keys(h, id, &keys);
+	if (n == SIZE_MAX)
+		return iom_err_set(err, IOM_ENOMEM, "out of memory");
+	int r = 0;
+	for (size_t i = 0; i < n && !r && h->ops->set_dirty_tracking; i++)
+		r = h->ops->set_dirty_tracking(h->drv, (uint32_t)(keys[i] >> 21),
+					       (int64_t)(keys[i] & ((1u << 21) - 1)) - 1, d, on, t,
+					       &t, err);
+	free(keys);
+	if (!r)
+		d->dirty_tracking = on;
+	*done_ps = t;
+	return r;
+}
+
+size_t iom_host_domain_rids(const struct iom_host *h, uint32_t id, uint32_t *rids, size_t max)
+{
+	uint64_t *keys;
+	size_t n = host_dom_keys(h, id, &keys), m = 0;
+	uint32_t last = 0;
+	if (n == SIZE_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) { /* keys ascend, so each rid's come together */
+		uint32_t rid = (uint32_t)(keys[i] >> 21);
+		if (m && rid == last)
+			continue;
+		if (m < max)
+			rids[m] = rid;
+		last = rid;
+		m++;
+	}
+	free(keys);
+	return m;
 }

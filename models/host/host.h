@@ -94,7 +94,21 @@ struct iom_host_domain {
 	uint64_t pgsizes;  /* paging domains: page sizes map may use (pgsize_bitmap) */
 	struct iom_pt *s2; /* nested paging domains: the VM's stage-2 table; else NULL */
 	uint32_t vmid;     /* nested: the VM's VMID (invalidations carry it); else 0 */
+	uint32_t flags;    /* IOM_HOST_DOM_F_* given at allocation */
+	bool dirty_tracking; /* dirty tracking enabled (iom_host_set_dirty_tracking) */
 };
+
+/* Domain allocation flags (dirty.h, docs/dirty.md).
+ * DIRTY: IOMMU_HWPT_ALLOC_DIRTY_TRACKING: the driver must be able to track
+ *   dirty state in the domain (ops->dirty_domain), whose writable leaves are
+ *   built to record it: SMMUv3 stage 1 writable-clean with DBM (Linux's
+ *   IO_PGTABLE_QUIRK_ARM_HD; CD.HA/HD set); VT-d second level (A/D = 0);
+ *   nested: the VM's stage-2 leaves the domain's maps add are writable-clean
+ *   with DBM (STE.S2HA/S2HD), stage 1 unchanged.
+ * DIRTY_FL: VT-d, with DIRTY: a first-level domain stays first level and its
+ *   writable leaves are built with D = 0 (Linux presets D: it cannot). */
+#define IOM_HOST_DOM_F_DIRTY 0x1u
+#define IOM_HOST_DOM_F_DIRTY_FL 0x2u
 
 /* SVA (host_sva.c): the process address space a bind installs. */
 struct iom_host_mm_ctx {
@@ -123,6 +137,23 @@ struct iom_host_drv_ops {
 	 * 16K/32M or 64K/512M), host.ia_bits / host.oa_bits; when set, it gets
 	 * that proposal and may change it. */
 	void (*domain_format)(void *drv, struct iom_pt_cfg *pc, uint64_t *pgsizes);
+	/* Dirty tracking (optional; NULL: the IOMMU has none, a DIRTY domain is
+	 * refused with "EOPNOTSUPP").  dirty_domain checks the hardware and may
+	 * change the proposed format of a DIRTY paging domain (flags:
+	 * IOM_HOST_DOM_F_*; nested: the domain sits over the VM's stage 2).
+	 * set_dirty_tracking is the driver's op for one attachment of dom (VT-d:
+	 * SSADE of its PASID entry; NULL: nothing to do, as SMMUv3's DBM is
+	 * always armed).  s2_invalidate drops the VM's cached stage-2 state after
+	 * its dirty state was cleared (SMMUv3: TLBI_S12_VMALL + SYNC).
+	 * cmds_issued: commands / descriptors the driver has written so far. */
+	int (*dirty_domain)(void *drv, struct iom_pt_cfg *pc, uint64_t *pgsizes, uint32_t flags,
+			    bool nested, struct iom_err *err);
+	int (*set_dirty_tracking)(void *drv, uint32_t rid, int64_t pasid,
+				  const struct iom_host_domain *dom, bool on, uint64_t now_ps,
+				  uint64_t *done_ps, struct iom_err *err);
+	int (*s2_invalidate)(void *drv, uint32_t vmid, uint64_t now_ps, uint64_t *done_ps,
+			     struct iom_err *err);
+	uint64_t (*cmds_issued)(void *drv);
 	/* Boot-time choices from the host configuration (table formats).
 	 * Optional; called once by iom_host_create(). */
 	int (*setup)(void *drv, const struct iom_host_cfg *cfg, struct iom_err *err);
@@ -180,6 +211,20 @@ struct iom_host *iom_host_create(const struct iom_host_cfg *cfg, struct iom_mem 
 void iom_host_destroy(struct iom_host *h);
 
 int iom_host_domain_create(struct iom_host *h, uint32_t id, uint32_t type, struct iom_err *err);
+/* The same with allocation flags (IOM_HOST_DOM_F_*, paging domains only). */
+int iom_host_domain_create_flags(struct iom_host *h, uint32_t id, uint32_t type, uint32_t flags,
+				 struct iom_err *err);
+/* Flags every paging domain iom_host_domain_create() makes from now on
+ * gets (the replay's dirty.enable). Checked against the driver at once. */
+int iom_host_set_domain_flags(struct iom_host *h, uint32_t flags, struct iom_err *err);
+/* set_dirty_tracking(enable) of a DIRTY paging domain: the driver op for each
+ * attachment (in attachment order), then dom->dirty_tracking = on.  The
+ * pre-clear iommufd does first is the caller's (models/host/dirty.c). */
+int iom_host_set_dirty_tracking(struct iom_host *h, uint32_t id, bool on, uint64_t now_ps,
+				uint64_t *done_ps, struct iom_err *err);
+/* Requester IDs attached to domain id (any PASID), ascending, at most max
+ * written to rids; returns how many there are. */
+size_t iom_host_domain_rids(const struct iom_host *h, uint32_t id, uint32_t *rids, size_t max);
 /* Free an unattached domain: its TLB context is invalidated (as Linux's
  * free_io_pgtable_ops does) before the ASID/DID is released. */
 int iom_host_domain_free(struct iom_host *h, uint32_t id, uint64_t now_ps, uint64_t *done_ps,
@@ -206,6 +251,15 @@ int iom_host_unmap(struct iom_host *h, uint32_t dom_id, uint64_t iova, uint64_t 
  * (each flush starts at its own deadline). Every host call does this first;
  * the replay also calls it before each record. */
 int iom_host_advance(struct iom_host *h, uint64_t now_ps, struct iom_err *err);
+/* Lazy policy, for a DMA API (models/host/dma_api.c): fn(ctx, dom_id,
+ * done_ps) runs after each flush of dom_id's flush queue; every unmap queued
+ * in it before is invalidated by done_ps, so its IOVA may be freed then (as
+ * dma-iommu.c's fq_ring_free does). NULL: no hook. */
+void iom_host_set_fq_hook(struct iom_host *h, void (*fn)(void *ctx, uint32_t dom_id,
+							  uint64_t done_ps), void *ctx);
+/* Unmaps queued in flush queues so far (lazy; an unmap that had to be
+ * invalidated at once, or under strict/range, is not counted). */
+uint64_t iom_host_fq_queued(const struct iom_host *h);
 /* An explicit invalidation request. */
 int iom_host_invalidate(struct iom_host *h, const struct iom_inval *inv, uint64_t now_ps,
 			uint64_t *done_ps, struct iom_err *err);

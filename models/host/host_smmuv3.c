@@ -44,6 +44,11 @@
  *      (RID, PASID) attached with ATS is an ATS master of its domain: unmaps
  *      send it CMD_ATC_INV after the TLBI + CMD_SYNC (smmuv3_drv.c).  A PASID
  *      detach clears the CD, then CMD_ATC_INV of that PASID + SYNC.
+ * Dirty tracking (IOM_HOST_DOM_F_DIRTY, IDR0.HTTU = 2): the domain's CD gets
+ *      HA + HD (stage 1: DBM leaves), a nested domain's STE S2HA + S2HD (the
+ *      VM's stage 2); set_dirty_tracking has nothing to do (Linux: a no-op,
+ *      DBM is always armed); after the VM's stage-2 dirty state was cleared,
+ *      CMD_TLBI_S12_VMALL + SYNC.
  * Not modelled: stall configuration, stage-2-only domains, more than one VM.
  */
 #include "host.h"
@@ -75,7 +80,8 @@ static int hsm_write_cd(struct iom_smmu_drv *drv, uint32_t rid, uint32_t ssid,
 	struct iom_smmu_drv_cd_cfg cd = { .asid = (uint16_t)dom->tag, .ttb0 = iom_pt_root(dom->pt),
 					  .t0sz = 64u - pc->ia_bits,
 					  .granule_shift = pc->granule_shift,
-					  .ips_bits = pc->oa_bits };
+					  .ips_bits = pc->oa_bits,
+					  .hd = (dom->flags & IOM_HOST_DOM_F_DIRTY) && !dom->s2 };
 	return iom_smmu_drv_cd_write(drv, rid, ssid, &cd, now, done, err);
 }
 
@@ -91,7 +97,8 @@ static int hsm_ste_nested(struct iom_smmu_drv *drv, uint32_t rid, uint32_t cd_bi
 					 .t0sz = 64u - pc->ia_bits,
 					 .sl0 = pc->sl0,
 					 .granule_shift = pc->granule_shift,
-					 .ps_bits = pc->oa_bits};
+					 .ps_bits = pc->oa_bits,
+					 .hd = (dom->flags & IOM_HOST_DOM_F_DIRTY) != 0};
 	return iom_smmu_drv_ste_nested(drv, rid, cd_bits, SMMU_S1DSS_SSID0, &s2, now, done, err);
 }
 
@@ -278,6 +285,36 @@ static void hsm_observe(void *drvp, void (*fn)(void *ctx, const struct iom_txn *
 	iom_smmu_drv_set_txn_observer(((const struct iom_host_smmuv3 *)drvp)->drv, fn, ctx);
 }
 
+/* arm_smmu_domain_alloc_paging_flags() with IOMMU_HWPT_ALLOC_DIRTY_TRACKING:
+ * needs HTTU dirty state (Linux: ARM_SMMU_FEAT_HD, IDR0.HTTU = 2); the format
+ * stays (stage 1 with DBM leaves; nested: the VM's stage 2 with S2HD). */
+static int hsm_dirty_domain(void *drvp, struct iom_pt_cfg *pc, uint64_t *pgsizes, uint32_t flags,
+			    bool nested, struct iom_err *err)
+{
+	const struct iom_host_smmuv3 *hs = drvp;
+	(void)pc;
+	(void)pgsizes;
+	(void)flags;
+	if (iom_smmu_config(iom_smmu_drv_smmu(hs->drv))->httu < SMMU_HTTU_AF_DIRTY)
+		return iom_err_set(err, IOM_EINVAL,
+				   "EOPNOTSUPP: %s dirty tracking needs SMMU_IDR0.HTTU = 2 "
+				   "(smmu.httu = af_dirty)",
+				   nested ? "stage-2" : "stage-1");
+	return 0;
+}
+
+static int hsm_s2_invalidate(void *drvp, uint32_t vmid, uint64_t now, uint64_t *done,
+			     struct iom_err *err)
+{
+	return iom_smmu_drv_tlbi_s12_vmall(((const struct iom_host_smmuv3 *)drvp)->drv,
+					   (uint16_t)vmid, now, done, err);
+}
+
+static uint64_t hsm_cmds_issued(void *drvp)
+{
+	return iom_smmu_drv_stats(((const struct iom_host_smmuv3 *)drvp)->drv)->commands;
+}
+
 const struct iom_host_drv_ops iom_host_smmuv3_ops = {
 	.attach = hsm_attach,
 	.detach = hsm_detach,
@@ -289,6 +326,9 @@ const struct iom_host_drv_ops iom_host_smmuv3_ops = {
 	.prq_peek = hsm_prq_peek,
 	.prq_consume = hsm_prq_consume,
 	.pri_respond = hsm_pri_respond,
+	.dirty_domain = hsm_dirty_domain,
+	.s2_invalidate = hsm_s2_invalidate,
+	.cmds_issued = hsm_cmds_issued,
 	.max_tag = 65535,  /* 16-bit ASIDs */
 	.max_vmid = 65535, /* 16-bit VMIDs (IDR0.VMID16) */
 	.cpu_fmt = IOM_PT_VMSA64_S1,

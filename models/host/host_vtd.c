@@ -26,6 +26,10 @@
  *  (and CAP.FL5LP for 5-level), else refused as Linux does (-ENODEV).
  *  mm_invalidate (intel_arch_invalidate_secondary_tlbs -> cache_tag_flush_range):
  *  PASID-based IOTLB invalidation of the range (PSI or PASID-wide), then a wait.
+ * Dirty tracking (IOM_HOST_DOM_F_DIRTY): the domain is second level
+ *  (iom_vtd_drv_dirty_format; first level kept with DIRTY_FL); enabling
+ *  tracking sets SSADE in each attachment's PASID entry, and an attach while
+ *  it is on writes the entry with SSADE (intel_pasid_setup_second_level).
  * PRI: the page request queue is read and PQH moved as prq_event_thread does;
  *  a group is answered with a page group response descriptor and a wait
  *  (intel_iommu_page_response); a PASID's unbind drains with one more wait.
@@ -46,7 +50,9 @@ static int hvt_attach(void *drvp, uint32_t rid, int64_t pasid, const struct iom_
 		                              .did = dom->tag,
 		                              .first_level = pc->fmt == IOM_PT_X86_FL,
 		                              .root = iom_pt_root(dom->pt),
-		                              .levels = iom_pt_geom(dom->pt)->levels};
+		                              .levels = iom_pt_geom(dom->pt)->levels,
+		                              .slade = dom->dirty_tracking &&
+		                                       pc->fmt == IOM_PT_VTD_SL};
 	} else if (dom->type == IOM_HOST_DOM_IDENTITY) {
 		vd.type = IOM_VTD_DOM_IDENTITY;
 	}
@@ -120,6 +126,31 @@ static void hvt_domain_format(void *drvp, struct iom_pt_cfg *pc, uint64_t *pgsiz
 	iom_vtd_drv_domain_format(drvp, pc, pgsizes);
 }
 
+static int hvt_dirty_domain(void *drvp, struct iom_pt_cfg *pc, uint64_t *pgsizes, uint32_t flags,
+                            bool nested, struct iom_err *err)
+{
+	(void)nested; /* the host has no VT-d VM of its own */
+	return iom_vtd_drv_dirty_format(drvp, pc, pgsizes, (flags & IOM_HOST_DOM_F_DIRTY_FL) != 0,
+	                                err);
+}
+
+/* intel_iommu_set_dirty_tracking(): SSADE of each attached device's PASID
+ * entry (second level; a first-level domain's A/D needs no enable). */
+static int hvt_set_dirty_tracking(void *drvp, uint32_t rid, int64_t pasid,
+                                  const struct iom_host_domain *dom, bool on, uint64_t now,
+                                  uint64_t *done, struct iom_err *err)
+{
+	*done = now;
+	if (iom_pt_config(dom->pt)->fmt != IOM_PT_VTD_SL)
+		return 0;
+	return iom_vtd_drv_set_slade(drvp, rid, pasid, on, now, done, err);
+}
+
+static uint64_t hvt_cmds_issued(void *drvp)
+{
+	return iom_vtd_drv_stats(drvp)->descriptors;
+}
+
 const struct iom_host_drv_ops iom_host_vtd_ops = {
     .attach = hvt_attach,
     .detach = hvt_detach,
@@ -130,6 +161,9 @@ const struct iom_host_drv_ops iom_host_vtd_ops = {
     .prq_consume = hvt_prq_consume,
     .pri_respond = hvt_pri_respond,
     .prq_drain = hvt_prq_drain,
+    .dirty_domain = hvt_dirty_domain,
+    .set_dirty_tracking = hvt_set_dirty_tracking,
+    .cmds_issued = hvt_cmds_issued,
     .max_tag = 65535, /* 16-bit domain IDs; the driver checks CAP.ND */
     .cpu_fmt = IOM_PT_X86_FL,
 };

@@ -91,6 +91,7 @@ struct fn_cfg {
 	bool pri, pri_enabled;
 	uint32_t pri_capacity;
 	char dma_aliases[IOM_PROP_STR_MAX];
+	uint32_t dma_bits, bus_dma_bits;
 };
 
 #define PORT_AUTO 256
@@ -138,6 +139,11 @@ static const struct iom_prop fn_props[] = {
                   "outstanding page request capacity"),
     IOM_PROP_STRING_(struct fn_cfg, dma_aliases,
                      "other devfns it DMAs with, \"DD.F DD.F\" on its bus (quirks add known ones)"),
+    IOM_PROP_U32_(struct fn_cfg, dma_bits, 0, 64, "bits",
+                  "width of the DMA mask its driver sets (0: resv.dma_bits; docs/resv.md)"),
+    IOM_PROP_U32_(struct fn_cfg, bus_dma_bits, 0, 64, "bits",
+                  "firmware addressing limit: IORT memory address size limit, DT dma-ranges "
+                  "(0: none)"),
 };
 
 static const struct iom_prop_table fn_table = {
@@ -200,8 +206,39 @@ static const struct iom_prop_table link_table = {
     .struct_size = sizeof(struct link_cfg),
 };
 
+/* Firmware reserved regions of a function (VT-d RMRR, IORT RMR, AMD IVMD). */
+struct resv_cfg {
+	uint64_t base, size;
+	uint32_t type;
+};
+
+static const char *const resv_type_names[] = {"direct", "direct_relaxable", "reserved",
+                                              "msi",    "sw_msi",           NULL};
+_Static_assert(IOM_ARRAY_SIZE(resv_type_names) == IOM_PCIE_RESV_KINDS + 1,
+               "one name per Linux reserved-region type");
+static const struct resv_cfg resv_defaults = {0};
+
+static const struct iom_prop resv_props[] = {
+    IOM_PROP_U64_(struct resv_cfg, base, 0, UINT64_MAX, "bytes", "first address"),
+    IOM_PROP_U64_(struct resv_cfg, size, 0, UINT64_MAX, "bytes", "size (required)"),
+    IOM_PROP_ENUM_(struct resv_cfg, type, resv_type_names,
+                   "direct: must stay 1:1 (RMRR, RMR without remapping permitted; the device "
+                   "cannot be assigned); direct_relaxable: 1:1 that assignment may drop (USB and "
+                   "GPU RMRRs, RMR with remapping permitted); reserved, msi, sw_msi"),
+};
+
+static const struct iom_prop_table resv_table = {
+    .section = "pcie.functions[0].resv[0]",
+    .doc = "A reserved region firmware describes for a function (docs/resv.md)",
+    .props = resv_props,
+    .nprops = IOM_ARRAY_SIZE(resv_props),
+    .defaults = &resv_defaults,
+    .struct_size = sizeof(struct resv_cfg),
+};
+
 const struct iom_prop_table *const *iom_pcie_prop_tables(size_t *n)
 {
+	/* pcie.functions[i].resv[j] (resv_table) is documented in docs/resv.md */
 	static const struct iom_prop_table *const tables[] = {&pcie_table, &rc_table, &fn_table,
 	                                                      &bar_table, &link_table};
 	*n = IOM_ARRAY_SIZE(tables);
@@ -277,6 +314,31 @@ static int cfg_bars(struct iom_config *c, const char *path, struct iom_pcie_fn *
 		    .base = b.base, .size = b.size, .index = (uint8_t)idx, .prefetch = b.prefetch};
 	}
 	return 0;
+}
+
+/* pcie.functions[i].resv: the function's firmware reserved regions. */
+static int cfg_resv(struct iom_config *c, const char *path, struct iom_pcie_topo *t, uint32_t fi,
+                    struct iom_err *err)
+{
+	char sub[256];
+	size_t n;
+	snprintf(sub, sizeof(sub), "%s.resv", path);
+	int r = iom_config_seq_len(c, sub, &n, err);
+	for (size_t k = 0; k < n && !r; k++) {
+		struct resv_cfg rc;
+		snprintf(sub, sizeof(sub), "%s.resv[%zu]", path, k);
+		if ((r = iom_config_bind(c, &resv_table, sub, &rc, err)))
+			break;
+		if (!rc.size || rc.base + (rc.size - 1) < rc.base)
+			r = iom_err_set(
+			    err, IOM_EINVAL,
+			    "%s: size %#llx at %#llx: expected a size >= 1 that ends below "
+			    "2^64",
+			    sub, (unsigned long long)rc.size, (unsigned long long)rc.base);
+		else
+			r = iom_pcie_add_resv(t, fi, rc.base, rc.size, rc.type, err);
+	}
+	return r;
 }
 
 static int cfg_function(struct iom_config *c, size_t i, struct iom_pcie_topo *t,
@@ -357,10 +419,13 @@ static int cfg_function(struct iom_config *c, size_t i, struct iom_pcie_topo *t,
 	                                   .mps = (uint16_t)lc.mps,
 	                                   .mrrs = (uint16_t)lc.mrrs,
 	                                   .rcb = (uint16_t)lc.rcb};
+	d.dma_bits = (uint8_t)fc.dma_bits;
+	d.bus_dma_bits = (uint8_t)fc.bus_dma_bits;
 	d.src_line = (uint32_t)i + 1;
-	if (iom_pcie_add_fn(t, &d, err) == IOM_PCIE_NONE)
+	uint32_t fi = iom_pcie_add_fn(t, &d, err);
+	if (fi == IOM_PCIE_NONE)
 		return iom_err_prefix(err, "%s%s%s", t->src_name, *t->src_name ? ": " : "", path);
-	return 0;
+	return cfg_resv(c, path, t, fi, err);
 }
 
 int iom_pcie_topo_from_config(struct iom_config *c, const char *name, struct iom_pcie_topo **out,

@@ -80,6 +80,7 @@ void iom_pcie_topo_destroy(struct iom_pcie_topo *t)
 	free(t->order);
 	free(t->group_size);
 	free(t->acs_eff);
+	free(t->resv);
 	iom_u64map_fini(&t->bus_index);
 	iom_u64map_fini(&t->rid_index);
 	iom_u64map_fini(&t->name_index);
@@ -245,6 +246,21 @@ uint32_t iom_pcie_add_fn(struct iom_pcie_topo *t, const struct iom_pcie_fn *d, s
 	if (f->name[0] && topo_name_add(t, f->name, t->nfns + 1ull, err))
 		return IOM_PCIE_NONE;
 	return t->nfns++;
+}
+
+int iom_pcie_add_resv(struct iom_pcie_topo *t, uint32_t fn, uint64_t base, uint64_t size,
+                      unsigned kind, struct iom_err *err)
+{
+	if (fn >= t->nfns || kind >= IOM_PCIE_RESV_KINDS || !size || base + (size - 1) < base)
+		return iom_err_set(err, IOM_EINVAL,
+		                   "pcie: reserved region [%#" PRIx64 ", +%#" PRIx64
+		                   ") kind %u: bad function, kind or range",
+		                   base, size, kind);
+	if (!topo_grow((void **)&t->resv, &t->capresv, t->nresv + 1, sizeof(*t->resv)))
+		return iom_err_set(err, IOM_ENOMEM, "out of memory");
+	t->resv[t->nresv++] =
+	    (struct iom_pcie_resv){.base = base, .size = size, .fn = fn, .kind = (uint8_t)kind};
+	return 0;
 }
 
 /* ---- finalize ------------------------------------------------------------ */

@@ -126,6 +126,9 @@ struct iom_pcie_fn {
 	uint64_t win_base,
 	    win_limit; /* bridge memory window [base, limit]; none unless base < limit */
 	struct iom_pcie_fn_link link;
+	/* addressing limit (models/host/resv.c); 0 = not given */
+	uint8_t dma_bits;     /* width of the DMA mask its driver sets */
+	uint8_t bus_dma_bits; /* firmware limit: IORT memory address size limit, DT dma-ranges */
 
 	/* kernel-side state */
 	bool acs_quirk_enabled; /* PCI_DEV_FLAGS_ACS_ENABLED_QUIRK (Intel PCH) */
@@ -189,12 +192,27 @@ struct iom_pcie_topo {
 	uint32_t ngroups;
 	uint32_t *group_size; /* members per group */
 	uint16_t *acs_eff;    /* per function: iom_pcie_acs_effective(), see refresh */
+	/* firmware reserved regions of functions (models/host/resv.c) */
+	struct iom_pcie_resv *resv;
+	uint32_t nresv, capresv;
 	/* where the description came from, for messages */
 	uint8_t src_kind;   /* IOM_PCIE_SRC_* */
 	char src_name[256]; /* file name (config or lspci) */
 };
 
 enum { IOM_PCIE_SRC_API = 0, IOM_PCIE_SRC_CONFIG, IOM_PCIE_SRC_LSPCI };
+
+/* A region firmware describes for a function (VT-d RMRR, IORT RMR, AMD IVMD):
+ * models/host/resv.c reports it. kind follows Linux's enum iommu_resv_type:
+ * 0 direct, 1 direct_relaxable, 2 reserved, 3 msi, 4 sw_msi. */
+struct iom_pcie_resv {
+	uint64_t base, size;
+	uint32_t fn;
+	uint8_t kind;
+};
+#define IOM_PCIE_RESV_KINDS 5
+int iom_pcie_add_resv(struct iom_pcie_topo *t, uint32_t fn, uint64_t base, uint64_t size,
+                      unsigned kind, struct iom_err *err);
 
 /* "pcie.functions[3] 'nic0'" / "FILE:LINE: 0000:00:1c.0" / "function 'x'". */
 const char *iom_pcie_fn_where(const struct iom_pcie_topo *t, const struct iom_pcie_fn *f, char *buf,

@@ -41,6 +41,13 @@
  * the callback translates (timed by the IOMMU model, its reads reported)
  * before the read; a stage-2 fault ends the walk with IOM_PT_FAULT_S2.
  * iom_pt_walk_nested() is a complete uncached nested walk built on it.
+ *
+ * Scan (iom_pt_scan, the host's read_and_clear_dirty walk): a depth-first
+ * visit of the entries overlapping a range, one read per entry (plus the
+ * path from the root per entry with `rewalk`), leaves handed to the caller
+ * with the format's dirty state (leaf_dirty op), an atomic clear as one read
+ * and one write of the current descriptor; timed through models/mem or
+ * functional.
  * HTTU: after a valid leaf (no fault), the format says whether HA/HD update
  * it; the update is one timed read (the atomic's read) followed by one timed
  * write of the same descriptor, after the walk's reads.  A second walk finds
@@ -674,6 +681,146 @@ int iom_pt_lookup(struct iom_pt *pt, uint64_t iova, uint64_t *pa, uint64_t *pgsi
 	*pgsize = span;
 	*pa = (d.addr & ~(span - 1)) + (iova & (span - 1));
 	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Scan: the CPU visiting a range's entries (iom_pt_scan).                 */
+
+static uint64_t pt_le64(const uint8_t b[8]);
+static void pt_put_le64(uint8_t b[8], uint64_t v);
+
+struct pt_scanner {
+	struct iom_pt *pt;
+	struct iom_pt_scan *s;
+	struct iom_err *err;
+	uint64_t path[IOM_PT_MAX_LEVELS]; /* descriptor address read at each level */
+	bool fresh;                       /* rewalk: the path was just read on the way down */
+};
+
+/* One 8-byte access of the scan (timed or functional); false outside memory. */
+static bool pt_scan_access(struct pt_scanner *k, uint64_t pa, uint64_t *v, bool write)
+{
+	struct iom_pt_scan *s = k->s;
+	uint8_t b[8];
+	bool ok = true;
+
+	if (s->mem_req < 0) {
+		if (write)
+			iom_mem_wr64(k->pt->mem, pa, *v);
+		else
+			*v = iom_mem_rd64(k->pt->mem, pa);
+		return true;
+	}
+	if (s->before)
+		s->before(s->ctx, s->now_ps);
+	if (write) {
+		pt_put_le64(b, *v);
+		s->now_ps = iom_mem_timed_write(k->pt->mem, s->mem_req, pa, b, 8, s->now_ps, &ok);
+	} else {
+		s->now_ps = iom_mem_timed_read(k->pt->mem, s->mem_req, pa, b, 8, s->now_ps, &ok);
+		*v = pt_le64(b);
+	}
+	return ok;
+}
+
+static int pt_scan_abort(struct pt_scanner *k, uint64_t pa)
+{
+	return iom_err_set(k->err, IOM_EIO, "pgtable: scan: descriptor at 0x%" PRIx64
+			   " is outside memory", pa);
+}
+
+/* The atomic clear of a dirty leaf (set_bit / test_and_clear_bit): the
+ * current descriptor, read again, written back with its dirty state cleared. */
+static int pt_scan_clear(struct pt_scanner *k, uint64_t pa)
+{
+	uint64_t v, clean;
+	if (!pt_scan_access(k, pa, &v, false))
+		return pt_scan_abort(k, pa);
+	k->pt->ops->leaf_dirty(v, &clean);
+	if (!pt_scan_access(k, pa, &clean, true))
+		return pt_scan_abort(k, pa);
+	k->s->clears++;
+	return 0;
+}
+
+static int pt_scan_table(struct pt_scanner *k, uint64_t table, unsigned l, uint64_t lo,
+			 uint64_t hi);
+
+/* One entry at level l covering addr (a region offset) inside [lo, hi). */
+static int pt_scan_entry(struct pt_scanner *k, uint64_t table, unsigned l, uint64_t addr,
+			 uint64_t hi)
+{
+	struct iom_pt *pt = k->pt;
+	struct iom_pt_scan *s = k->s;
+	uint64_t span = pt_span(pt, l), base = addr & ~(span - 1), pa, v;
+	pa = table + 8ull * pt_idx(pt, addr, l);
+	/* rewalk: each step walks from the root (the first step below a table
+	 * entry uses the reads that found it) */
+	for (unsigned a = pt->geom.start_level; s->rewalk && !k->fresh && a < l; a++) {
+		if (!pt_scan_access(k, k->path[a], &v, false))
+			return pt_scan_abort(k, k->path[a]);
+		s->reads++;
+	}
+	k->fresh = false;
+	k->path[l] = pa;
+	if (!pt_scan_access(k, pa, &v, false))
+		return pt_scan_abort(k, pa);
+	s->reads++;
+	struct pt_desc d;
+	pt->ops->decode(&pt->geom, l, v, &d);
+	if (d.kind == PT_DESC_TABLE) {
+		k->fresh = true;
+		return pt_scan_table(k, d.addr, l + 1, addr, IOM_MIN(hi, base + span));
+	}
+	struct iom_pt_leaf leaf = {.iova = pt_va(pt, addr), .base = pt_va(pt, base), .size = span,
+				   .desc_pa = pa, .desc = v, .level = (uint8_t)l,
+				   .valid = d.kind == PT_DESC_LEAF};
+	if (leaf.valid) {
+		uint64_t clean;
+		leaf.oa = d.addr;
+		leaf.perms = d.perms;
+		leaf.dirty = pt->ops->leaf_dirty && pt->ops->leaf_dirty(v, &clean);
+		s->leaves++;
+	} else {
+		s->holes++;
+	}
+	int rc = s->visit ? s->visit(s->ctx, s, &leaf, k->err) : IOM_PT_SCAN_NEXT;
+	if (rc == IOM_PT_SCAN_CLEAR && leaf.valid && pt->ops->leaf_dirty)
+		return pt_scan_clear(k, pa);
+	return rc == IOM_PT_SCAN_CLEAR ? 0 : rc;
+}
+
+static int pt_scan_table(struct pt_scanner *k, uint64_t table, unsigned l, uint64_t lo,
+			 uint64_t hi)
+{
+	uint64_t span = pt_span(k->pt, l);
+	for (uint64_t a = lo; a < hi;) {
+		int rc = pt_scan_entry(k, table, l, a, hi);
+		if (rc)
+			return rc;
+		uint64_t next = (a & ~(span - 1)) + span;
+		if (next <= a) /* the top of a 64-bit region */
+			break;
+		a = next;
+	}
+	return 0;
+}
+
+int iom_pt_scan(struct iom_pt *pt, struct iom_pt_scan *s, struct iom_err *err)
+{
+	uint64_t off = 0;
+	if (!pt || !s)
+		return iom_err_set(err, IOM_EINVAL, "pgtable: scan: NULL argument");
+	if (!s->size)
+		return 0;
+	if (!pt_region(pt, s->iova, s->size, &off))
+		return iom_err_set(err, IOM_ERANGE,
+				   "pgtable: scan iova 0x%" PRIx64 " size 0x%" PRIx64
+				   ": beyond ia_bits %u",
+				   s->iova, s->size, pt->cfg.ia_bits);
+	struct pt_scanner k = {.pt = pt, .s = s, .err = err};
+	int rc = pt_scan_table(&k, pt->root, pt->geom.start_level, off, off + s->size);
+	return rc == IOM_PT_SCAN_STOP ? 1 : rc;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -134,6 +134,60 @@ int iom_pt_unmap(struct iom_pt *pt, uint64_t iova, uint64_t size, uint64_t *unma
  * *pgsize (size of the leaf holding iova), or -IOM_ENOENT if unmapped. */
 int iom_pt_lookup(struct iom_pt *pt, uint64_t iova, uint64_t *pa, uint64_t *pgsize);
 
+/* ---- scan: the CPU visiting the entries of a range (read_and_clear_dirty) ----
+ * Visits [iova, iova + size) in address order as Linux's io-pgtable walkers
+ * do: each entry overlapping the range is read once, a table entry is
+ * descended into, an invalid one is a hole of its whole span, a leaf is
+ * handed to visit() with its dirty state as the format defines it (VMSA S1:
+ * DBM && !AP[2]; S2: DBM && S2AP[1]; x86 first level: D; VT-d second level:
+ * D).  With `rewalk`, each step walks from the root (VT-d:
+ * intel_iommu_read_and_clear_dirty() calls pfn_to_dma_pte() per step): an
+ * entry visit re-reads the path above it, except the first one below a table
+ * entry just read (16 4 KB leaves of one 4-level table: 16 x 4 reads).
+ * Timed (mem_req >= 0): one 8-byte iom_mem_timed_read per read, issued when
+ * the previous access completed; s->now_ps is the running clock and visit()
+ * may advance it (CPU work).  before(), if set, is called with the issue time
+ * of every timed access first (the caller lets concurrent agents run up to
+ * it).  A visit returning IOM_PT_SCAN_CLEAR clears the leaf's dirty state
+ * with an atomic read-modify-write (one timed read, one timed write of the
+ * current descriptor), IOM_PT_SCAN_STOP ends the scan (iom_pt_scan returns
+ * 1), a negative value ends it and is returned.  Functional (mem_req < 0):
+ * the same visits with untimed accesses.  Counts accumulate in *s. */
+struct iom_pt_leaf {
+	uint64_t iova;      /* first address of the range in this entry: max(range start, base) */
+	uint64_t base;      /* the entry's span: [base, base + size) (full VAs) */
+	uint64_t size;
+	uint64_t desc_pa;   /* descriptor address and value as read */
+	uint64_t desc;
+	uint64_t oa;        /* leaves: output address of base */
+	uint32_t perms;     /* leaves: IOM_PTE_* the leaf grants (DBM as written; S1 writable-
+	                     * clean has DBM without W) */
+	uint8_t level;
+	uint8_t valid;      /* 0: a hole (invalid entry) */
+	uint8_t dirty;      /* leaves: dirty state */
+};
+
+enum { IOM_PT_SCAN_NEXT = 0, IOM_PT_SCAN_CLEAR = 1, IOM_PT_SCAN_STOP = 2 };
+
+struct iom_pt_scan {
+	/* in */
+	uint64_t iova, size;
+	int mem_req;          /* < 0: functional */
+	uint8_t rewalk;
+	void (*before)(void *ctx, uint64_t t_ps);
+	int (*visit)(void *ctx, struct iom_pt_scan *s, const struct iom_pt_leaf *l,
+		     struct iom_err *err);
+	void *ctx;
+	/* in/out: the running clock */
+	uint64_t now_ps;
+	/* out, accumulated */
+	uint64_t reads, clears, leaves, holes;
+};
+/* 0 when the range was visited, 1 when visit() stopped it, or -IOM_E*
+ * (-IOM_ERANGE: the range leaves the table's region; -IOM_EIO: an access
+ * outside memory). */
+int iom_pt_scan(struct iom_pt *pt, struct iom_pt_scan *s, struct iom_err *err);
+
 /* ---- walker ---- */
 enum iom_pt_walk_status {
 	IOM_PT_OK = 0,

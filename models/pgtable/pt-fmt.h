@@ -66,6 +66,9 @@ struct pt_fmt_ops {
 	/* HTTU: the update a walk makes to leaf `desc` (false: none). `deny` holds
 	 * the hierarchical restrictions of the tables above. */
 	bool (*httu)(const struct iom_pt_walk *w, uint64_t desc, uint32_t deny, struct pt_httu *u);
+	/* Dirty state as software harvests it (read_and_clear_dirty): whether leaf `desc`
+	 * is dirty; *clean = desc with its dirty state cleared (also when it is not dirty). */
+	bool (*leaf_dirty)(uint64_t desc, uint64_t *clean);
 };
 
 extern const struct pt_fmt_ops iom_pt_fmt_vmsa64_s1;

@@ -54,6 +54,8 @@
  *  AP[2] / sets S2AP[1], provided the write is otherwise permitted (stage 1:
  *  no APTable write denial and, for an unprivileged access, AP[1] = 1 without
  *  APTable[0]) and the AF is, or becomes, 1.  pgtable.c does the timed RMW.
+ * Dirty state for software (leaf_dirty, io-pgtable-arm's view): writable-dirty
+ *  = DBM && !AP[2] (S2: DBM && S2AP[1]); harvesting sets AP[2] (clears S2AP[1]).
  * Not modelled: FEAT_LPA2 (52-bit 4 KB/16 KB, level -1), FEAT_TTST, NS, GP,
  * memory attributes beyond writing AttrIndx/MemAttr and SH, S2FWB,
  * hardware-managed table AF (FEAT_HAFT), Permission Indirection.
@@ -488,6 +490,21 @@ static bool vmsa_s2_httu(const struct iom_pt_walk *w, uint64_t d, uint32_t deny,
 	return u->af || u->dirty;
 }
 
+/* Linux io-pgtable-arm: writable-dirty = DBM set and AP[2] clear; cleared by
+ * setting AP[2] again (writable-clean).  Stage 2: DBM and S2AP[1]; cleared by
+ * clearing S2AP[1].  A leaf without DBM never holds dirty state. */
+static bool vmsa_s1_leaf_dirty(uint64_t d, uint64_t *clean)
+{
+	*clean = d | VMSA_D_AP2;
+	return vmsa_d_dbm(d) && !vmsa_d_ap2_rdonly(d);
+}
+
+static bool vmsa_s2_leaf_dirty(uint64_t d, uint64_t *clean)
+{
+	*clean = d & ~VMSA_S2_S2AP_W;
+	return vmsa_d_dbm(d) && vmsa_s2_write(d);
+}
+
 const struct pt_fmt_ops iom_pt_fmt_vmsa64_s1 = {
     .name = "VMSA64_S1",
     .geometry = vmsa_s1_geometry,
@@ -500,6 +517,7 @@ const struct pt_fmt_ops iom_pt_fmt_vmsa64_s1 = {
     .cont_entries = vmsa_cont_entries,
     .cont_bit = VMSA_D_CONT,
     .httu = vmsa_s1_httu,
+    .leaf_dirty = vmsa_s1_leaf_dirty,
 };
 
 const struct pt_fmt_ops iom_pt_fmt_vmsa64_s2 = {
@@ -514,4 +532,5 @@ const struct pt_fmt_ops iom_pt_fmt_vmsa64_s2 = {
     .cont_entries = vmsa_cont_entries,
     .cont_bit = VMSA_D_CONT,
     .httu = vmsa_s2_httu,
+    .leaf_dirty = vmsa_s2_leaf_dirty,
 };

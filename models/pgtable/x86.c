@@ -42,6 +42,7 @@
  * A = bit 8, D = bit 9 when the walk asks for it (SLADE).  Only the leaf is
  * updated by the generic walker: table-level A bits are preset by the builder
  * (as Linux does), so hardware would never need to set them.
+ * Dirty state for software (leaf_dirty): D of the leaf; harvesting clears it.
  * Not modelled: PAT/PWT/PCD/EMT/IPAT/SNP memory types, G (global), the
  * first-level WP/SMEP/NXE controls (the model's job where implemented),
  * the first-level EA bit.
@@ -219,6 +220,14 @@ static bool fl_httu(const struct iom_pt_walk *w, uint64_t desc, uint32_t deny, s
 	return x86_httu(w, desc, deny, FL_A, FL_D, !!(desc & FL_RW), u);
 }
 
+/* D (bit 6 first level, bit 9 second level) is the dirty state; Linux's
+ * dma_sl_pte_test_and_clear_dirty() clears it. */
+static bool fl_leaf_dirty(uint64_t desc, uint64_t *clean)
+{
+	*clean = desc & ~FL_D;
+	return desc & FL_D;
+}
+
 const struct pt_fmt_ops iom_pt_fmt_x86_fl = {
     .name = "X86_FL",
     .geometry = fl_geometry,
@@ -231,6 +240,7 @@ const struct pt_fmt_ops iom_pt_fmt_x86_fl = {
     .cont_entries = x86_cont_entries,
     .cont_bit = 0,
     .httu = fl_httu,
+    .leaf_dirty = fl_leaf_dirty,
 };
 
 /* ---- second level ---- */
@@ -299,6 +309,12 @@ static bool sl_httu(const struct iom_pt_walk *w, uint64_t desc, uint32_t deny, s
 	return x86_httu(w, desc, deny, SL_A, SL_D, !!(desc & SL_W), u);
 }
 
+static bool sl_leaf_dirty(uint64_t desc, uint64_t *clean)
+{
+	*clean = desc & ~SL_D;
+	return desc & SL_D;
+}
+
 const struct pt_fmt_ops iom_pt_fmt_vtd_sl = {
     .name = "VTD_SL",
     .geometry = sl_geometry,
@@ -311,4 +327,5 @@ const struct pt_fmt_ops iom_pt_fmt_vtd_sl = {
     .cont_entries = x86_cont_entries,
     .cont_bit = 0,
     .httu = sl_httu,
+    .leaf_dirty = sl_leaf_dirty,
 };

@@ -1038,6 +1038,8 @@ static int drv_s2_fields(struct iom_smmu_drv *drv, uint32_t sid,
 	smmu_ste_set_s2aa64(ste, 1);
 	smmu_ste_set_s2r(ste, 1);
 	smmu_ste_set_s2ttb(ste, s2->ttb);
+	smmu_ste_set_s2ha(ste, s2->hd);
+	smmu_ste_set_s2hd(ste, s2->hd);
 	return 0;
 }
 
@@ -1178,6 +1180,8 @@ int iom_smmu_drv_cd_write(struct iom_smmu_drv *drv, uint32_t sid, uint32_t ssid,
 	smmu_cd_set_asid(cd, cfg->asid);
 	smmu_cd_set_ttb0(cd, cfg->ttb0);
 	smmu_cd_set_mair(cd, DRV_MAIR);
+	smmu_cd_set_ha(cd, cfg->hd);
+	smmu_cd_set_hd(cd, cfg->hd);
 	return drv_cd_update(drv, sid, ssid, cd, false, now_ps, done_ps, err);
 }
 
@@ -1328,6 +1332,15 @@ int iom_smmu_drv_tlbi_asid(struct iom_smmu_drv *drv, uint16_t asid, uint64_t now
 			   uint64_t *done_ps, struct iom_err *err)
 {
 	return drv_tlbi_asid(drv, 0, asid, now_ps, done_ps, err);
+}
+
+int iom_smmu_drv_tlbi_s12_vmall(struct iom_smmu_drv *drv, uint16_t vmid, uint64_t now_ps,
+				uint64_t *done_ps, struct iom_err *err)
+{
+	uint64_t c[2];
+	drv_cmd(c, SMMU_CMD_TLBI_S12_VMALL);
+	smmu_cmd_set_vmid(c, vmid);
+	return drv_submit2(drv, c, now_ps, done_ps, err);
 }
 
 /* ---- event queue ---- */

@@ -120,6 +120,7 @@ struct iom_smmu_drv_s2_cfg {
 	uint32_t t0sz, sl0;
 	uint32_t granule_shift; /* 0 = 12 */
 	uint32_t ps_bits;       /* 0 = 48 */
+	bool hd;                /* S2HA + S2HD: hardware dirty state of stage 2 (VM dirty tracking) */
 };
 /* Nested STE (Config 0b111) over the stream's CD table: the CD table, the
  * CDs' TTB0 and the stage-1 tables are IPAs that stage 2 translates; TLB
@@ -138,6 +139,8 @@ struct iom_smmu_drv_cd_cfg {
 	uint32_t ips_bits;      /* 0 = 48 */
 	bool shared_asid;       /* SVA with the CPU's ASID (arm_smmu_alloc_shared_cd, v5.11+):
 	                         * ASET = 0, the ASID takes part in broadcast TLB maintenance */
+	bool hd;                /* HA + HD: a domain allocated with dirty tracking
+	                         * (arm_smmu_make_s1_cd with IO_PGTABLE_QUIRK_ARM_HD) */
 };
 int iom_smmu_drv_cd_write(struct iom_smmu_drv *drv, uint32_t sid, uint32_t ssid,
 			  const struct iom_smmu_drv_cd_cfg *cd, uint64_t now_ps, uint64_t *done_ps,
@@ -214,6 +217,9 @@ bool iom_smmu_drv_has_range(const struct iom_smmu_drv *drv);
 /* CMD_TLBI_NH_ASID + CMD_SYNC. */
 int iom_smmu_drv_tlbi_asid(struct iom_smmu_drv *drv, uint16_t asid, uint64_t now_ps,
 			   uint64_t *done_ps, struct iom_err *err);
+/* CMD_TLBI_S12_VMALL of vmid + CMD_SYNC (every entry of the VM, both stages). */
+int iom_smmu_drv_tlbi_s12_vmall(struct iom_smmu_drv *drv, uint16_t vmid, uint64_t now_ps,
+				uint64_t *done_ps, struct iom_err *err);
 
 /* Write n raw 16-byte commands into the queue (timed writes), ring the
  * doorbell; *done_ps = when the last one was consumed. When the queue is

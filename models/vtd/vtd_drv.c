@@ -40,9 +40,13 @@
  *   Linux's callers ignore).
  *  Faults (dmar_fault): on a fault event, read every record from FSTS.FRI
  *   on while F = 1, clear it, then clear PFO.
+ * Dirty tracking: a dirty-capable domain is second level (scalable mode,
+ *   ECAP.SLADS; or, where the host allows, first level with D cleared at map);
+ *   enabling it sets SSADE in the PASID entry in place, then PASID cache,
+ *   IOTLB (DSI), device TLB and a wait (intel_pasid_setup_dirty_tracking).
  * Not done: the RMRR identity maps, the si_domain identity page table
  *   (identity needs ECAP.PT), copied tables (kdump), interrupt remapping,
- *   page requests, dirty tracking (SLADE set only on request).
+ *   page requests.
  *  SVA (iom_vtd_drv_dom.sva, intel_svm_set_dev_pasid): a first-level PASID
  *   entry over the process's table (FLPM from its levels), SRE clear (user
  *   requests), never nested over the driver's second level.
@@ -922,6 +926,80 @@ int iom_vtd_drv_detach(struct iom_vtd_drv *drv, uint32_t rid, int64_t pasid, uin
 {
 	struct iom_vtd_drv_dom blocked = {.type = IOM_VTD_DOM_BLOCKED};
 	return iom_vtd_drv_attach(drv, rid, pasid, &blocked, now_ps, done_ps, err);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Dirty tracking (intel_iommu_domain_alloc_paging_flags with              */
+/* IOMMU_HWPT_ALLOC_DIRTY_TRACKING, intel_pasid_setup_dirty_tracking).     */
+
+int iom_vtd_drv_dirty_format(const struct iom_vtd_drv *drv, struct iom_pt_cfg *pc,
+                             uint64_t *pgsizes, bool first_level_ok, struct iom_err *err)
+{
+	const struct iom_vtd_cfg *c = iom_vtd_config(drv->v);
+	if (!drv->sm)
+		return iom_err_set(err, IOM_EINVAL,
+		                   "EOPNOTSUPP: VT-d dirty tracking needs scalable mode (vtd.smts)");
+	if (drv->nested)
+		return iom_err_set(err, IOM_ENOTSUP,
+		                   "vtd: dirty tracking of nested domains (vtd.driver.stage = "
+		                   "nested) is not implemented");
+	if (drv->fl && first_level_ok)
+		return 0; /* first level: the host builds leaves with D = 0 */
+	if (!c->slads || !c->slts)
+		return iom_err_set(err, IOM_EINVAL,
+		                   "EOPNOTSUPP: VT-d dirty tracking needs second-level tables with "
+		                   "A/D bits (vtd.slts, vtd.slads)");
+	unsigned lv = drv->cfg.levels && drv_sl_levels_ok(c, drv->cfg.levels)
+	                  ? drv->cfg.levels
+	                  : drv_auto_sl_levels(c);
+	*pc = (struct iom_pt_cfg){.fmt = IOM_PT_VTD_SL,
+	                          .granule_shift = 12,
+	                          .ia_bits = (uint8_t)(12 + 9 * lv),
+	                          .oa_bits = (uint8_t)c->haw};
+	uint64_t ps = 4096;
+	if (drv->cfg.superpages && (c->sllps & 1))
+		ps |= (1ull << 21) | ((c->sllps & 2) ? 1ull << 30 : 0);
+	if (pgsizes)
+		*pgsizes = ps;
+	return 0;
+}
+
+int iom_vtd_drv_set_slade(struct iom_vtd_drv *drv, uint32_t rid, int64_t pasid, bool on,
+                          uint64_t now_ps, uint64_t *done_ps, struct iom_err *err)
+{
+	uint32_t p = pasid < 0 ? 0 : (uint32_t)pasid;
+	uint64_t t = now_ps, pa = 0, pe[8], d[3][4];
+	size_t n = 2;
+	if (done_ps)
+		*done_ps = now_ps;
+	if (!drv->sm)
+		return iom_err_set(err, IOM_EINVAL, "vtd: SSADE needs scalable mode");
+	int rc = drv_pe_pa(drv, rid & 0xffff, p, &pa, &t, err);
+	if (rc)
+		return rc;
+	iom_mem_read(drv->mem, pa, pe, sizeof(pe), NULL);
+	if (!vtd_pte_p(pe[0]) || vtd_pte_pgtt(pe[0]) != VTD_PGTT_SL)
+		return iom_err_set(err, IOM_EINVAL,
+		                   "vtd: %02x:%02x.%x PASID %u has no second-level entry for SSADE",
+		                   (rid >> 8) & 0xff, (rid >> 3) & 0x1f, rid & 7, p);
+	if (!!vtd_pte_slade(pe[0]) == on)
+		return 0; /* already in that state: Linux returns without a flush */
+	uint32_t did = (uint32_t)vtd_pte_did(pe[1]);
+	pe[0] = vtd_set_pte_slade(pe[0], on);
+	t = drv_write(drv, pa, pe, sizeof(pe[0]), t);
+	drv->st.pasid_writes++;
+	/* intel_pasid_flush_present(): PASID cache, IOTLB (DSI), device TLB, wait */
+	dsc_pc(d[0], VTD_PC_G_PASID, did, p);
+	dsc_iotlb(d[1], VTD_IOTLB_G_DOMAIN, did, 0, 0, false);
+	drv->st.dsi++;
+	if (drv_ats_on(drv, rid & 0xffff)) {
+		dsc_devtlb(d[n++], true, rid & 0xffff, p, 0, 64);
+		drv->st.devtlb++;
+	}
+	rc = iom_vtd_drv_submit(drv, (const uint64_t(*)[4])d, n, true, t, &t, err);
+	if (done_ps)
+		*done_ps = t;
+	return rc;
 }
 
 /* ---------------------------------------------------------------------- */

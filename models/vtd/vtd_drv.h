@@ -94,6 +94,18 @@ int iom_vtd_drv_attach(struct iom_vtd_drv *drv, uint32_t rid, int64_t pasid,
 int iom_vtd_drv_detach(struct iom_vtd_drv *drv, uint32_t rid, int64_t pasid, uint64_t now_ps,
                        uint64_t *done_ps, struct iom_err *err);
 
+/* Dirty tracking.  The format of a paging domain allocated with dirty
+ * tracking (Linux: second level; -IOM_EINVAL "EOPNOTSUPP" without scalable
+ * mode or ECAP.SLADS/SLTS; with first_level_ok a first-level driver keeps its
+ * format, the host then building leaves with D = 0). */
+int iom_vtd_drv_dirty_format(const struct iom_vtd_drv *drv, struct iom_pt_cfg *pc,
+                             uint64_t *pgsizes, bool first_level_ok, struct iom_err *err);
+/* SSADE of (rid, pasid)'s second-level PASID entry := on, in place, then
+ * PASID cache (PASID-selective), IOTLB (domain-selective), device TLB and a
+ * wait; nothing when it already has that value. */
+int iom_vtd_drv_set_slade(struct iom_vtd_drv *drv, uint32_t rid, int64_t pasid, bool on,
+                          uint64_t now_ps, uint64_t *done_ps, struct iom_err *err);
+
 /* Invalidate [iova, iova+size) of domain did as Linux's cache_tag_flush_range
  * does: per attachment, a page-selective IOTLB (second level) or PASID-IOTLB
  * (first level) invalidation with the smallest aligned mask covering the

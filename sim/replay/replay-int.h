@@ -68,6 +68,7 @@ struct iom_system {
 	struct iom_sys_dmaapi *dmaapi;
 	struct iom_sys_dirty *dirty;
 	/* @@fields-resv@@ */
+	struct iom_resv_db *resv_db; /* region sources of every device (always built) */
 	/* @@fields-dmaapi@@ */
 	/* @@fields-dirty@@ */
 	struct iom_stats *stats;
@@ -79,8 +80,94 @@ struct iom_system {
 };
 
 /* @@decl-resv@@ */
+/* replay_resv.c: reserved regions, usable IOVA lists, map validation, device
+ * addressing limits (models/host/resv.h, docs/resv.md). s->resv is NULL
+ * unless the configuration describes something or a resv record arrives. */
+#include "resv.h"
+struct iom_rec;
+struct iom_trace_reader;
+int iom_replay_resv_build(struct iom_system *s, struct iom_config *cfg, struct iom_err *err);
+int iom_replay_resv_enable(struct iom_system *s, struct iom_err *err); /* s->resv, its stats */
+int iom_replay_resv_register_stats(struct iom_system *s, struct iom_err *err);
+void iom_replay_resv_destroy(struct iom_system *s);
+/* DMA above its device's addressing limit: counted, the first ten on warn. */
+void iom_replay_resv_dma(struct iom_system *s, const struct iom_rec *rec,
+			 struct iom_trace_reader *rd, FILE *warn);
+int iom_replay_resv_record(struct iom_system *s, const struct iom_rec *rec, struct iom_err *err);
+/* Checks before the host acts: map (resv.uapi), attach and unmap. Nonzero =
+ * refused (err says why, with the kernel's errno). */
+int iom_replay_resv_map(struct iom_system *s, const struct iom_rec *rec, struct iom_err *err);
+int iom_replay_resv_before(struct iom_system *s, const struct iom_rec *rec, struct iom_err *err);
+/* After the host's verdict r: bookkeeping; the reject reason of a refusal
+ * this file made (IOM_REJ_MAX: none). */
+unsigned iom_replay_resv_after(struct iom_system *s, const struct iom_rec *rec, int r);
+void iom_replay_resv_print_summary(struct iom_system *s, const struct iom_stats_snap *snap,
+				   FILE *f);
+void *iom_replay_resv_json(struct iom_system *s); /* json_t * */
+/* A domain's aperture [*ap_start, *ap_last] and smallest page size; the
+ * probe variant creates and frees a paging domain to learn a new one's. */
+int iom_replay_resv_domain_geometry(struct iom_system *s, uint32_t dom, uint64_t *ap_start,
+				    uint64_t *ap_last, uint64_t *pgmin, struct iom_err *err);
+int iom_replay_resv_probe_geometry(struct iom_system *s, uint64_t *ap_start, uint64_t *ap_last,
+				   uint64_t *pgmin, struct iom_err *err);
+/* For the DMA API (its IOVA allocator reserves these, as Linux's
+ * iova_reserve_iommu_regions does): dev's regions for domain dom, host-bridge
+ * windows included, inserted into out; *limit = the device's addressing limit. */
+int iom_replay_resv_dev_regions(struct iom_system *s, uint32_t dev, uint32_t dom,
+				struct iom_resv_list *out, uint64_t *limit, struct iom_err *err);
 /* @@decl-dmaapi@@ */
+/* replay_dmaapi.c: dmamap / dmaunmap records and dma records with buf=
+ * (models/host/dma_api.h, docs/dma-api.md); s->dmaapi is always built. */
+struct iom_rec;
+struct iom_dma_api;
+int iom_sys_dmaapi_build(struct iom_system *s, struct iom_config *cfg, struct iom_err *err);
+int iom_sys_dmaapi_register_stats(struct iom_system *s, struct iom_err *err);
+void iom_sys_dmaapi_destroy(struct iom_system *s);
+/* A dmamap or dmaunmap record: 0 or the DMA API's refusal. */
+int iom_sys_dmaapi_control(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
+			   struct iom_err *err);
+/* A dma record with buf=: *out = rec with the buffer's DMA address + offset
+ * as iova, *now moved to when the map returned. 1 = the buffer's map was
+ * refused (drop the DMA); <0 = the trace is inconsistent (ends the replay). */
+int iom_sys_dmaapi_dma(struct iom_system *s, const struct iom_rec *rec, struct iom_rec *out,
+		       uint64_t *now, struct iom_err *err);
+void iom_sys_dmaapi_dma_done(struct iom_system *s, const struct iom_rec *rec, uint64_t done_ps);
+int iom_sys_dmaapi_advance(struct iom_system *s, uint64_t now, struct iom_err *err);
+void iom_sys_dmaapi_end(struct iom_system *s);
+/* The DMA API itself (tests look at its buffers and pool). */
+struct iom_dma_api *iom_sys_dmaapi_api(struct iom_system *s);
 /* @@decl-dirty@@ */
+/* replay_dirty.c: dirty / harvest records, ground truth, racing DMA inside a
+ * harvest, per-round report (models/host/dirty.h, docs/dirty.md). s->dirty is
+ * NULL unless dirty.enable. */
+#include "dirty.h"     /* iom_dirty_prop_table */
+#include "dirty_dev.h" /* iom_dirty_dev_prop_table */
+struct iom_rec;
+struct iom_trace_reader;
+typedef int (*iom_sys_dirty_dma_fn)(struct iom_system *s, const struct iom_rec *rec,
+				    uint64_t now, struct iom_trace_reader *rd,
+				    const struct iom_replay_opts *o, struct iom_err *err);
+int iom_sys_dirty_build(struct iom_system *s, struct iom_config *cfg, struct iom_err *err);
+int iom_sys_dirty_register_stats(struct iom_system *s, struct iom_err *err);
+void iom_sys_dirty_destroy(struct iom_system *s);
+/* A dirty or harvest record: 0, or the kernel's refusal (err says why). */
+int iom_sys_dirty_control(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
+			  struct iom_err *err);
+/* A DMA record was replayed (trackers and ground truth see its writes). */
+void iom_sys_dirty_dma(struct iom_system *s, const struct iom_rec *rec, uint64_t now);
+/* The replay loop: the next record (one a harvest pulled and kept comes
+ * first); each record binds the reader and dma for racing DMAs, adds the
+ * DMAs replayed inside harvests to *records and returns an error one of them
+ * ended with; end does the last of that. */
+int iom_sys_dirty_next(struct iom_system *s, struct iom_trace_reader *rd,
+		       const struct iom_rec **rec, struct iom_err *err);
+int iom_sys_dirty_advance(struct iom_system *s, struct iom_trace_reader *rd,
+			  const struct iom_replay_opts *o, iom_sys_dirty_dma_fn dma,
+			  uint64_t *records, struct iom_err *err);
+int iom_sys_dirty_end(struct iom_system *s, uint64_t *records, struct iom_err *err);
+void iom_sys_dirty_print_summary(struct iom_system *s, const struct iom_stats_snap *snap,
+				 FILE *f);
+void *iom_sys_dirty_json(struct iom_system *s); /* json_t * */
 
 int iom_replay_register_stats(struct iom_system *s, struct iom_err *err);
 /* The device hook onto s->fabric (replay.c). */

@@ -30,6 +30,7 @@
 
 static const char *const reject_names[IOM_REJ_MAX] = {
 	"no_domain", "exists", "not_mapped", "not_attached", "busy", "invalid", "range",
+	"reserved",
 };
 
 const char *iom_reject_reason_name(unsigned r)
@@ -142,7 +143,16 @@ static int replay_dma(struct iom_system *s, const struct iom_rec *rec, uint64_t 
 		      struct iom_err *err)
 {
 	/* @@dma-before-resv@@ */
+	if (s->resv) /* above the device's addressing limit: flagged, still replayed */
+		iom_replay_resv_dma(s, rec, rd, o->warn);
 	/* @@dma-before-dmaapi@@ */
+	struct iom_rec dmaapi_rec; /* buf=: iova is the offset in the mapped buffer */
+	if (rec->present & IOM_F_BUF) {
+		int dr_ = iom_sys_dmaapi_dma(s, rec, &dmaapi_rec, &now, err);
+		if (dr_)
+			return dr_ > 0 ? 0 : dr_; /* > 0: the map was refused, the DMA dropped */
+		rec = &dmaapi_rec;
+	}
 	struct iom_device *d = iom_system_device(s, rec->dev, err);
 	if (!d)
 		return -err->code;
@@ -165,6 +175,9 @@ static int replay_dma(struct iom_system *s, const struct iom_rec *rec, uint64_t 
 	struct iom_dma_result dr = {.done_ps = p.done_ps};
 	/* @@dma-after-resv@@ */
 	/* @@dma-after-dirty@@ */
+	if (s->dirty) /* trackers and ground truth see the writes */
+		iom_sys_dirty_dma(s, rec, now);
+	iom_sys_dmaapi_dma_done(s, rec, dr.done_ps); /* its dmaunmap waits for it */
 	s->dma_records++;
 	s->dma_bytes += rec->size;
 	if (dr.done_ps > s->sim_end_ps)
@@ -203,6 +216,8 @@ static int replay_control(struct iom_system *s, const struct iom_rec *rec, uint6
 			  struct iom_err *err)
 {
 	uint64_t done = now;
+	if (s->resv && iom_replay_resv_before(s, rec, err)) /* resv.uapi: attach, unmap */
+		return -err->code;
 	switch (rec->kind) {
 	case IOM_REC_DOMAIN:
 		if (rec->op == IOM_OP_CREATE)
@@ -214,6 +229,8 @@ static int replay_control(struct iom_system *s, const struct iom_rec *rec, uint6
 		return iom_host_detach(s->host, rec->dev, rec_pasid(rec), now, &done, err);
 	case IOM_REC_MAP:
 		/* @@map-before-resv@@ */
+		if (s->resv && iom_replay_resv_map(s, rec, err)) /* resv.uapi: MAP_DMA checks */
+			return -err->code;
 		return iom_host_map(s->host, rec->domain, rec->iova, rec->pa, rec->size, rec->prot,
 				    rec->pgsize, now, &done, err);
 	case IOM_REC_UNMAP:
@@ -232,8 +249,16 @@ static int replay_control(struct iom_system *s, const struct iom_rec *rec, uint6
 	case IOM_REC_PUNMAP:
 		return iom_host_punmap(s->host, rec->mm, rec->iova, rec->size, now, &done, err);
 	/* @@control-resv@@ */
+	case IOM_REC_RESV:
+		return iom_replay_resv_record(s, rec, err);
 	/* @@control-dmaapi@@ */
+	case IOM_REC_DMAMAP:
+	case IOM_REC_DMAUNMAP: /* the DMA API (replay_dmaapi.c) */
+		return iom_sys_dmaapi_control(s, rec, now, err);
 	/* @@control-dirty@@ */
+	case IOM_REC_DIRTY:
+	case IOM_REC_HARVEST: /* dirty tracking (replay_dirty.c) */
+		return iom_sys_dirty_control(s, rec, now, err);
 	default:
 		return 0;
 	}
@@ -243,9 +268,9 @@ static int replay_control(struct iom_system *s, const struct iom_rec *rec, uint6
 static bool replay_kind_unimplemented(unsigned kind)
 {
 	switch (kind) {
-	case IOM_REC_RESV: /* @@unimpl-resv@@ */
-		return true;
+	/* @@unimpl-resv@@ (resv records: replay_resv.c) */
 	case IOM_REC_DIRTY: case IOM_REC_HARVEST: /* @@unimpl-dirty@@ */
+		return false; /* replay_dirty.c */
 		return true;
 	/* @@unimpl-dmaapi@@ */
 	default:
@@ -296,6 +321,7 @@ static int replay_control_record(struct iom_system *s, const struct iom_rec *rec
 {
 	s->control_records++;
 	int r = replay_control(s, rec, now, err);
+	unsigned resv_why = s->resv ? iom_replay_resv_after(s, rec, r) : IOM_REJ_MAX;
 	if (r == -IOM_ENOTSUP || r == -IOM_ENOMEM || r == -IOM_EIO) {
 		iom_err_prefix(err, "%s", iom_trace_where(rd));
 		return r;
@@ -308,8 +334,11 @@ static int replay_control_record(struct iom_system *s, const struct iom_rec *rec
 		if ((rec->kind == IOM_REC_DETACH || rec->kind == IOM_REC_UNBIND) &&
 		    why == IOM_REJ_NO_DOMAIN)
 			why = IOM_REJ_NOT_ATTACHED;
-		if (rec->kind == IOM_REC_PUNMAP && why == IOM_REJ_NO_DOMAIN)
+		if ((rec->kind == IOM_REC_PUNMAP || rec->kind == IOM_REC_DMAUNMAP) &&
+		    why == IOM_REJ_NO_DOMAIN)
 			why = IOM_REJ_NOT_MAPPED;
+		if (resv_why < IOM_REJ_MAX) /* refused by resv.uapi: its reason */
+			why = resv_why;
 		s->rejected++;
 		s->rejected_by[why]++;
 		if (o->warn && (*warned)++ < 10)
@@ -334,7 +363,7 @@ int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 	unsigned warned = 0;
 	const struct iom_rec *rec;
 	int r;
-	while ((r = iom_trace_next_ref(rd, &rec, err)) == 1) {
+	while ((r = iom_sys_dirty_next(s, rd, &rec, err)) == 1) { /* dirty: a kept record first */
 		if (!res->records)
 			res->first_ps = rec->time_ps;
 		now = closed ? IOM_MAX(now, s->sim_end_ps) : rec->time_ps;
@@ -353,7 +382,13 @@ int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 			break;
 		}
 		/* @@advance-dmaapi@@ */
+		if ((r = iom_sys_dmaapi_advance(s, now, err))) { /* IOVA range-cache trims */
+			iom_err_prefix(err, "%s", iom_trace_where(rd));
+			break;
+		}
 		/* @@advance-dirty@@ */
+		if (s->dirty && (r = iom_sys_dirty_advance(s, rd, o, replay_dma, &res->records, err)))
+			break; /* a DMA replayed inside a harvest failed */
 		if (rec->kind == IOM_REC_DMA) {
 			r = replay_dma(s, rec, now, rd, o, err);
 			if (r) {
@@ -380,7 +415,10 @@ int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 	if (r < 0)
 		return r;
 	/* @@end-dmaapi@@ */
+	iom_sys_dmaapi_end(s); /* buffers still mapped: leaked */
 	/* @@end-dirty@@ */
+	if (s->dirty && (r = iom_sys_dirty_end(s, &res->records, err)))
+		return r;
 	if (s->roi_start && !s->roi_end)
 		s->roi_end = iom_stats_snapshot(s->stats);
 	res->dma_records = s->dma_records;

@@ -52,6 +52,7 @@ enum iom_reject_reason {
 	IOM_REJ_BUSY,          /* free of an attached domain, ASIDs exhausted */
 	IOM_REJ_INVALID,       /* misaligned or otherwise invalid for the host */
 	IOM_REJ_RANGE,         /* beyond the domain's address width / PASID space */
+	IOM_REJ_RESERVED,      /* reserved IOVA / outside the usable list (resv.uapi, resv.md) */
 	IOM_REJ_MAX
 };
 

@@ -268,8 +268,33 @@ void iom_replay_print_summary(struct iom_system *s, const struct iom_replay_resu
 	rep_hist_line(f, "unmap wait   ", &h);
 	rep_faults(f, &r);
 	/* @@summary-resv@@ */
+	if (s->resv)
+		iom_replay_resv_print_summary(s, r.snap, f);
 	/* @@summary-dmaapi@@ */
+	if (rep_get(&r, "%s", "dma_api.maps") || rep_get(&r, "%s", "dma_api.rejected")) {
+		/* the DMA API of dmamap/dmaunmap records (replay_dmaapi.c) */
+		struct iom_hist hm = rep_hist(&r, "%s", "dma_api.map_latency");
+		struct iom_hist hu = rep_hist(&r, "%s", "dma_api.unmap_latency");
+		struct iom_hist ha = rep_hist(&r, "%s", "dma_api.iova_alloc_ps");
+		fprintf(f, "dma api      %.0f maps (%.0f iommu, %.0f direct, %.0f bounced), %.0f unmaps, "
+			"%.0f refused; mean map ", rep_get(&r, "%s", "dma_api.maps"),
+			rep_get(&r, "%s", "dma_api.maps_iommu"), rep_get(&r, "%s", "dma_api.maps_direct"),
+			rep_get(&r, "%s", "dma_api.maps_bounce"), rep_get(&r, "%s", "dma_api.unmaps"),
+			rep_get(&r, "%s", "dma_api.rejected"));
+		rep_time(f, hm.count ? (double)hm.sum / hm.count : 0);
+		fprintf(f, ", unmap ");
+		rep_time(f, hu.count ? (double)hu.sum / hu.count : 0);
+		double smax = 0; /* a high-water mark: the whole run's, not an ROI difference */
+		iom_stats_get(s->stats, NULL, "dma_api.slots_used_max", &smax);
+		fprintf(f, "; %.0f bytes bounced, %.0f slots at most; IOVA alloc mean ",
+			rep_get(&r, "%s", "dma_api.bytes_to_dev") +
+				rep_get(&r, "%s", "dma_api.bytes_from_dev"), smax);
+		rep_time(f, ha.count ? (double)ha.sum / ha.count : 0);
+		fputc('\n', f);
+	}
 	/* @@summary-dirty@@ */
+	if (s->dirty)
+		iom_sys_dirty_print_summary(s, r.snap, f);
 	double xl = rep_dev_sum(&r, "tlps");
 	fprintf(f, "speed        %.3f s wall, %.2f M records/s, %.2f M translations/s\n", res->wall_s,
 		res->wall_s > 0 ? res->records / res->wall_s / 1e6 : 0,
@@ -300,8 +325,12 @@ void *iom_replay_result_json(struct iom_system *s, struct iom_config *cfg,
 	json_object_set_new(doc, "summary", sum);
 	json_object_set_new(doc, "stats", (json_t *)iom_stats_to_json(s->stats, NULL));
 	/* @@json-resv@@ */
+	if (s->resv) /* usable IOVA lists per domain (replay_resv.c) */
+		json_object_set_new(doc, "resv", (json_t *)iom_replay_resv_json(s));
 	/* @@json-dmaapi@@ */
 	/* @@json-dirty@@ */
+	if (s->dirty)
+		json_object_set_new(doc, "dirty", (json_t *)iom_sys_dirty_json(s));
 	if (s->roi_start && s->roi_end) {
 		struct iom_stats_snap *d = iom_stats_snap_sub(s->roi_end, s->roi_start);
 		json_object_set_new(doc, "roi_stats", (json_t *)iom_stats_to_json(s->stats, d));

@@ -10,6 +10,7 @@
 #include "replay-int.h"
 
 #include "config.h"
+#include "dma_api.h"
 #include "log.h"
 #include "pcie_config.h"
 
@@ -43,7 +44,7 @@ static const struct iom_prop_table sys_table = {
 
 const struct iom_prop_table *const *iom_system_prop_tables(size_t *n)
 {
-	static const struct iom_prop_table *tables[32];
+	static const struct iom_prop_table *tables[64];
 	static size_t count;
 	if (!count) {
 		tables[count++] = &sys_table;
@@ -58,8 +59,13 @@ const struct iom_prop_table *const *iom_system_prop_tables(size_t *n)
 		tables[count++] = iom_pcie_prop_tables(&np)[0]; /* pcie: kernel, enable_acs */
 		tables[count++] = &iom_pcie_link_prop_table;
 		/* @@tables-resv@@ */
+		tables[count++] = &iom_resv_prop_table; /* resv.devices/regions: docs/resv.md */
 		/* @@tables-dmaapi@@ */
+		tables[count++] = &iom_dma_api_prop_table; /* dma_api: docs/dma-api.md */
+		tables[count++] = &iom_swiotlb_prop_table;
 		/* @@tables-dirty@@ */
+		tables[count++] = &iom_dirty_prop_table;
+		tables[count++] = &iom_dirty_dev_prop_table;
 		size_t ns;
 		const struct iom_prop_table *const *st = iom_smmu_prop_tables(&ns);
 		for (size_t i = 0; i < ns && count < IOM_ARRAY_SIZE(tables); i++)
@@ -250,8 +256,14 @@ struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 			s->iommu.ops->set_ats_port(s->iommu.self, iom_ats_rc_port(s->ats));
 	}
 	/* @@build-resv@@ */
+	if (!r) /* region sources, device limits (replay_resv.c) */
+		r = iom_replay_resv_build(s, cfg, err);
 	/* @@build-dmaapi@@ */
+	if (!r) /* the DMA API of dmamap/dmaunmap records (replay_dmaapi.c) */
+		r = iom_sys_dmaapi_build(s, cfg, err);
 	/* @@build-dirty@@ */
+	if (!r)
+		r = iom_sys_dirty_build(s, cfg, err);
 	if (!r)
 		r = iom_config_check_unused(cfg, err);
 	if (r)
@@ -277,8 +289,14 @@ struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 	if (!r && s->prq)
 		r = iom_vtd_prq_register_stats(s->prq, s->stats, s->iommu.name, err);
 	/* @@stats-resv@@ */
+	if (!r && s->resv)
+		r = iom_replay_resv_register_stats(s, err);
 	/* @@stats-dmaapi@@ */
+	if (!r)
+		r = iom_sys_dmaapi_register_stats(s, err);
 	/* @@stats-dirty@@ */
+	if (!r && s->dirty)
+		r = iom_sys_dirty_register_stats(s, err);
 	if (r)
 		goto fail;
 	return s;
@@ -342,8 +360,11 @@ void iom_system_destroy(struct iom_system *s)
 	}
 	iom_u64map_fini(&s->devices);
 	/* @@destroy-resv@@ */
+	iom_replay_resv_destroy(s);
 	/* @@destroy-dmaapi@@ */
+	iom_sys_dmaapi_destroy(s); /* before the host: it unhooks the flush queue */
 	/* @@destroy-dirty@@ */
+	iom_sys_dirty_destroy(s);
 	iom_pcie_fabric_destroy(s->fabric);
 	iom_pcie_checker_destroy(s->pcie);
 	iom_host_destroy(s->host);

@@ -188,7 +188,7 @@ Test(trace_record, schema_errors_name_the_problem)
 	parse_bad("dma dev=1 iova=0 dir=r", IOM_EFORMAT, "dma: missing field 'size'");
 	parse_bad("dma dev=1 iova=0 iova=1 size=1 dir=r", IOM_EFORMAT, "dma: duplicate field 'iova'");
 	parse_bad("dma dev=1 iova=0 size=1 dir=r pa=0", IOM_EFORMAT,
-		  "dma: unknown field 'pa' (allowed: t dev pasid iova size dir at flags)");
+		  "dma: unknown field 'pa' (allowed: t dev pasid buf iova size dir at flags)");
 	parse_bad("dma dev=1 iova=0 size=1 dir=r colour=red", IOM_EFORMAT, "unknown field 'colour'");
 	parse_bad("dma dev=1 iova=0 size=1 dir=q", IOM_EFORMAT, "r|w");
 	parse_bad("dma dev=1 iova=0 size=1 dir=r at=x", IOM_EFORMAT, "u|treq|t");
@@ -241,7 +241,7 @@ Test(trace_record, validate_checks_binary_style_records)
 	cr_assert_eq(iom_rec_validate(&r, &e), -IOM_ERANGE);
 	r.at = 2;
 	cr_assert_eq(iom_rec_validate(&r, &e), 0);
-	r.present |= 1u << 16; /* no such field */
+	r.present |= 1u << 17; /* no such field */
 	cr_assert_eq(iom_rec_validate(&r, &e), -IOM_EFORMAT);
 }
 

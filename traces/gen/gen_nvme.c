@@ -38,7 +38,19 @@
  * does not care).  For the same seed and timing options both shapes draw the
  * same arrival times and read/write choices.
  *
- * Both: commands arrive at `iops` with exponential inter-arrival times; at
+ * DMA API shape (iom_gen_nvme_dma_api, `gen nvme --dma-api`): the dynamic
+ * shape as the driver's DMA API calls.  No domain, attach or map records:
+ * the rings are two long-lived bidirectional buffers mapped at t = 0
+ * (`dmamap buf=0` the SQ, `buf=1` the CQ, standing for dma_alloc_coherent)
+ * and unmapped after the last I/O (after a `phase op=end` marker, so the
+ * region of interest leaves the teardown out); I/O number i maps its data buffer as
+ * buf = 2 + i (mod 2^31; dir w for a read I/O: DMA_FROM_DEVICE, r for a
+ * write) at submission and unmaps it where the dynamic shape unmaps; every
+ * DMA names its buffer (`buf=`, iova = the offset in it).  The replay's DMA
+ * API chooses the addresses (dma_api.mode).  Same draws and timing as the
+ * dynamic shape for the same seed.
+ *
+ * All: commands arrive at `iops` with exponential inter-arrival times; at
  * most queue_depth are in flight (an arrival waits for a free slot).  Device
  * service: command fetch 1 us after submission, data 2 us + 1 ns per 4 bytes
  * later, completion right after; the slot is free 500 ns after the completion
@@ -229,6 +241,41 @@ static struct iom_rec rec_map(uint64_t t, uint64_t iova, uint64_t pa, uint64_t s
 	return r;
 }
 
+/* DMA API records: the buffer handle, and the DMA on it at offset off. */
+static struct iom_rec rec_dmamap(const struct iom_gen_nvme *p, uint64_t t, uint32_t buf,
+				 uint64_t pa, uint64_t size, unsigned dir)
+{
+	struct iom_rec r = rec_base(IOM_REC_DMAMAP, t);
+	r.present |= IOM_F_DEV | IOM_F_BUF | IOM_F_SIZE | IOM_F_PA | IOM_F_DIR;
+	r.dev = p->dev;
+	r.buf = buf;
+	r.pa = pa;
+	r.size = size;
+	r.dir = (uint8_t)dir;
+	return r;
+}
+
+static struct iom_rec rec_dmaunmap(const struct iom_gen_nvme *p, uint64_t t, uint32_t buf)
+{
+	struct iom_rec r = rec_base(IOM_REC_DMAUNMAP, t);
+	r.present |= IOM_F_DEV | IOM_F_BUF;
+	r.dev = p->dev;
+	r.buf = buf;
+	return r;
+}
+
+static struct iom_rec rec_bufdma(const struct iom_gen_nvme *p, uint64_t t, uint32_t buf,
+				 uint64_t off, uint64_t size, int write)
+{
+	struct iom_rec r = rec_dma(p, t, off, size, write);
+	r.present |= IOM_F_BUF;
+	r.buf = buf;
+	return r;
+}
+
+#define NVME_BUF_SQ 0u
+#define NVME_BUF_CQ 1u
+
 static struct iom_rec rec_unmap(uint64_t t, uint64_t iova, uint64_t size)
 {
 	struct iom_rec r = rec_base(IOM_REC_UNMAP, t);
@@ -239,8 +286,17 @@ static struct iom_rec rec_unmap(uint64_t t, uint64_t iova, uint64_t size)
 	return r;
 }
 
-static int gen_setup(const struct iom_gen_nvme *p, struct iom_trace_writer *w, struct iom_err *err)
+static int gen_setup(const struct iom_gen_nvme *p, bool dma_api, struct iom_trace_writer *w,
+		     struct iom_err *err)
 {
+	uint64_t sq_bytes = ((uint64_t)p->sq_entries * 64 + 4095) & ~4095ull;
+	uint64_t cq_bytes = ((uint64_t)p->sq_entries * 16 + 4095) & ~4095ull;
+	if (dma_api) { /* the rings: dma_alloc_coherent, as long-lived buffers */
+		struct iom_rec m = rec_dmamap(p, 0, NVME_BUF_SQ, NVME_SQ_PA, sq_bytes, IOM_DIR_BIDI);
+		int e = iom_trace_write(w, &m, err);
+		m = rec_dmamap(p, 0, NVME_BUF_CQ, NVME_CQ_PA, cq_bytes, IOM_DIR_BIDI);
+		return e ? e : iom_trace_write(w, &m, err);
+	}
 	struct iom_rec r = rec_base(IOM_REC_DOMAIN, 0);
 	r.present |= IOM_F_OP | IOM_F_DOMAIN;
 	r.op = IOM_OP_CREATE;
@@ -252,8 +308,6 @@ static int gen_setup(const struct iom_gen_nvme *p, struct iom_trace_writer *w, s
 	r.domain = 1;
 	if (!e)
 		e = iom_trace_write(w, &r, err);
-	uint64_t sq_bytes = ((uint64_t)p->sq_entries * 64 + 4095) & ~4095ull;
-	uint64_t cq_bytes = ((uint64_t)p->sq_entries * 16 + 4095) & ~4095ull;
 	r = rec_map(0, NVME_SQ_IOVA, NVME_SQ_PA, sq_bytes, IOM_PROT_R | IOM_PROT_W);
 	if (!e)
 		e = iom_trace_write(w, &r, err);
@@ -413,6 +467,8 @@ struct gen_run {
 	struct gen_iova iova;
 	struct gen_pool pool;
 	uint64_t rng;
+	bool dma_api; /* iom_gen_nvme_dma_api: DMA API records */
+	uint64_t nio; /* I/Os so far (DMA API buffer handles) */
 };
 
 /* One I/O submitted at `start` in slot `slot`; returns when its slot frees. */
@@ -423,11 +479,17 @@ static int gen_io(struct gen_run *g, uint64_t start, uint32_t slot, uint64_t *fr
 	int read_io = (int)(gen_rand(&g->rng) % 100) < (int)p->read_pct;
 	uint64_t x = gen_rand(&g->rng), va;
 	int r = 0;
+	uint64_t pages = p->mem_bytes / 4096;
+	uint64_t pa = (x % (pages - p->io_bytes / 4096)) * 4096 + NVME_DATA_PA;
+	uint32_t buf = 2 + (uint32_t)(g->nio++ % 0x7ffffff0u);
 	if (p->pool_pages) {
 		va = pool_pick(&g->pool, p, x);
+	} else if (g->dma_api) { /* dma_map_single: read I/O -> DMA_FROM_DEVICE */
+		va = 0;
+		struct iom_rec m = rec_dmamap(p, start, buf, pa, p->io_bytes,
+					      read_io ? IOM_DIR_WRITE : IOM_DIR_READ);
+		r = iom_trace_write(g->w, &m, err);
 	} else {
-		uint64_t pages = p->mem_bytes / 4096;
-		uint64_t pa = (x % (pages - p->io_bytes / 4096)) * 4096 + NVME_DATA_PA;
 		va = iova_alloc(&g->iova, p->io_bytes);
 		struct iom_rec m =
 			rec_map(start, va, pa, p->io_bytes, read_io ? IOM_PROT_W : IOM_PROT_R);
@@ -442,6 +504,12 @@ static int gen_io(struct gen_run *g, uint64_t start, uint32_t slot, uint64_t *fr
 		rec_dma(p, t_cpl, NVME_CQ_IOVA + (uint64_t)slot * 16, 16, 1),
 		rec_unmap(t_cpl + 500000, va, p->io_bytes),
 	};
+	if (g->dma_api) {
+		ev[0] = rec_bufdma(p, t_cmd, NVME_BUF_SQ, (uint64_t)slot * 64, 64, 0);
+		ev[1] = rec_bufdma(p, t_data, buf, 0, p->io_bytes, read_io);
+		ev[2] = rec_bufdma(p, t_cpl, NVME_BUF_CQ, (uint64_t)slot * 16, 16, 1);
+		ev[3] = rec_dmaunmap(p, t_cpl + 500000, buf);
+	}
 	size_t nev = p->pool_pages ? 3 : 4;
 	for (size_t k = 0; k < nev && !r; k++)
 		r = heap_push(&g->h, &ev[k]) ? iom_err_set(err, IOM_ENOMEM, "out of memory") : 0;
@@ -478,23 +546,43 @@ static int gen_ios(struct gen_run *g, uint64_t *slot_free, struct iom_err *err)
 	return r;
 }
 
-int iom_gen_nvme(const struct iom_gen_nvme *p, struct iom_trace_writer *w, struct iom_err *err)
+static int gen_nvme_run(const struct iom_gen_nvme *p, bool dma_api, struct iom_trace_writer *w,
+			struct iom_err *err)
 {
 	int r = gen_check(p, err);
 	if (r)
 		return r;
-	struct gen_run g = {.p = p, .w = w, .rng = p->seed,
+	if (dma_api && (p->pool_pages || p->iova_defer))
+		return iom_err_set(err, IOM_EINVAL,
+				   "gen nvme: --dma-api takes neither a static pool nor an IOVA "
+				   "defer (the DMA API chooses and frees IOVAs)");
+	struct gen_run g = {.p = p, .w = w, .rng = p->seed, .dma_api = dma_api,
 			    .iova = {.next = NVME_IOVA_TOP, .defer = p->iova_defer}};
 	uint64_t *slot_free = calloc(p->queue_depth, sizeof(*slot_free));
 	if (!slot_free)
 		return iom_err_set(err, IOM_ENOMEM, "out of memory");
-	r = gen_setup(p, w, err);
+	r = gen_setup(p, dma_api, w, err);
 	if (!r && p->pool_pages)
 		r = pool_init(&g.pool, p, err);
 	if (!r && p->pool_pages)
 		r = pool_map(p, w, err);
 	if (!r)
 		r = gen_ios(&g, slot_free, err);
+	if (!r && dma_api) { /* the driver unloads: the rings are unmapped */
+		uint64_t end = 0;
+		for (uint32_t q = 0; q < p->queue_depth; q++)
+			end = IOM_MAX(end, slot_free[q]);
+		struct iom_rec u = rec_base(IOM_REC_PHASE, end); /* the ROI ends first */
+		u.present |= IOM_F_OP;
+		u.op = IOM_OP_END;
+		r = iom_trace_write(w, &u, err);
+		u = rec_dmaunmap(p, end, NVME_BUF_SQ);
+		if (!r)
+			r = iom_trace_write(w, &u, err);
+		u = rec_dmaunmap(p, end, NVME_BUF_CQ);
+		if (!r)
+			r = iom_trace_write(w, &u, err);
+	}
 	free(g.h.v);
 	free(g.iova.free);
 	free(g.iova.held);
@@ -502,4 +590,15 @@ int iom_gen_nvme(const struct iom_gen_nvme *p, struct iom_trace_writer *w, struc
 	free(g.pool.cdf);
 	free(slot_free);
 	return r;
+}
+
+int iom_gen_nvme(const struct iom_gen_nvme *p, struct iom_trace_writer *w, struct iom_err *err)
+{
+	return gen_nvme_run(p, false, w, err);
+}
+
+int iom_gen_nvme_dma_api(const struct iom_gen_nvme *p, struct iom_trace_writer *w,
+			 struct iom_err *err)
+{
+	return gen_nvme_run(p, true, w, err);
 }
