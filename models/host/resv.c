@@ -779,7 +779,7 @@ static int cfg_devices(struct iom_config *c, struct iom_resv_db *db, struct iom_
 	for (size_t i = 0; i < n && !r; i++) {
 		char path[64], key[80];
 		struct dev_cfg dc;
-		uint32_t dev;
+		uint32_t dev = 0;
 		snprintf(path, sizeof(path), "resv.devices[%zu]", i);
 		snprintf(key, sizeof(key), "%s.dev", path);
 		if (!(r = iom_config_bind(c, &dev_table, path, &dc, err)) &&

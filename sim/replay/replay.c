@@ -138,21 +138,13 @@ static int replay_routed_piece(void *ctx, uint32_t src, const struct iom_pcie_ro
 	return rc ? rc : replay_dma_piece(p, iova, size, err);
 }
 
-static int replay_dma(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
-		      struct iom_trace_reader *rd, const struct iom_replay_opts *o,
-		      struct iom_err *err)
+/* A DMA record: its device's DMA engine, through the fabric when there is
+ * one. The common case (no buffer handle, no reserved-region database) stays
+ * inline in the replay loop; replay_dma_hooked() handles the rest first. */
+static inline __attribute__((always_inline)) int
+replay_dma_core(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
+		struct iom_trace_reader *rd, const struct iom_replay_opts *o, struct iom_err *err)
 {
-	/* @@dma-before-resv@@ */
-	if (s->resv) /* above the device's addressing limit: flagged, still replayed */
-		iom_replay_resv_dma(s, rec, rd, o->warn);
-	/* @@dma-before-dmaapi@@ */
-	struct iom_rec dmaapi_rec; /* buf=: iova is the offset in the mapped buffer */
-	if (rec->present & IOM_F_BUF) {
-		int dr_ = iom_sys_dmaapi_dma(s, rec, &dmaapi_rec, &now, err);
-		if (dr_)
-			return dr_ > 0 ? 0 : dr_; /* > 0: the map was refused, the DMA dropped */
-		rec = &dmaapi_rec;
-	}
 	struct iom_device *d = iom_system_device(s, rec->dev, err);
 	if (!d)
 		return -err->code;
@@ -175,14 +167,42 @@ static int replay_dma(struct iom_system *s, const struct iom_rec *rec, uint64_t 
 	struct iom_dma_result dr = {.done_ps = p.done_ps};
 	/* @@dma-after-resv@@ */
 	/* @@dma-after-dirty@@ */
-	if (s->dirty) /* trackers and ground truth see the writes */
+	if (__builtin_expect(s->dirty != NULL, 0)) /* trackers and ground truth see the writes */
 		iom_sys_dirty_dma(s, rec, now);
-	iom_sys_dmaapi_dma_done(s, rec, dr.done_ps); /* its dmaunmap waits for it */
+	if (s->dmaapi && (rec->present & IOM_F_BUF)) /* its dmaunmap waits for it */
+		iom_sys_dmaapi_dma_done(s, rec, dr.done_ps);
 	s->dma_records++;
 	s->dma_bytes += rec->size;
 	if (dr.done_ps > s->sim_end_ps)
 		s->sim_end_ps = dr.done_ps;
 	return 0;
+}
+
+static __attribute__((noinline)) int
+replay_dma_hooked(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
+		  struct iom_trace_reader *rd, const struct iom_replay_opts *o, struct iom_err *err)
+{
+	/* @@dma-before-dmaapi@@ */
+	struct iom_rec dmaapi_rec; /* buf=: iova is the offset in the mapped buffer */
+	if (rec->present & IOM_F_BUF) {
+		int dr_ = iom_sys_dmaapi_dma(s, rec, &dmaapi_rec, &now, err);
+		if (dr_)
+			return dr_ > 0 ? 0 : dr_; /* > 0: the map was refused, the DMA dropped */
+		rec = &dmaapi_rec;
+	}
+	/* @@dma-before-resv@@ (after buf= resolution: the DMA address is checked) */
+	if (s->resv) /* above the device's addressing limit: flagged, still replayed */
+		iom_replay_resv_dma(s, rec, rd, o->warn);
+	return replay_dma_core(s, rec, now, rd, o, err);
+}
+
+static inline int replay_dma(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
+			     struct iom_trace_reader *rd, const struct iom_replay_opts *o,
+			     struct iom_err *err)
+{
+	if (__builtin_expect((rec->present & IOM_F_BUF) || s->resv, 0))
+		return replay_dma_hooked(s, rec, now, rd, o, err);
+	return replay_dma_core(s, rec, now, rd, o, err);
 }
 
 static int replay_inval(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
@@ -271,7 +291,6 @@ static bool replay_kind_unimplemented(unsigned kind)
 	/* @@unimpl-resv@@ (resv records: replay_resv.c) */
 	case IOM_REC_DIRTY: case IOM_REC_HARVEST: /* @@unimpl-dirty@@ */
 		return false; /* replay_dirty.c */
-		return true;
 	/* @@unimpl-dmaapi@@ */
 	default:
 		return false;
@@ -363,7 +382,9 @@ int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 	unsigned warned = 0;
 	const struct iom_rec *rec;
 	int r;
-	while ((r = iom_sys_dirty_next(s, rd, &rec, err)) == 1) { /* dirty: a kept record first */
+	/* With dirty tracking, a record held back during a harvest comes first. */
+	while ((r = s->dirty ? iom_sys_dirty_next(s, rd, &rec, err)
+			     : iom_trace_next_ref(rd, &rec, err)) == 1) {
 		if (!res->records)
 			res->first_ps = rec->time_ps;
 		now = closed ? IOM_MAX(now, s->sim_end_ps) : rec->time_ps;
@@ -382,7 +403,7 @@ int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 			break;
 		}
 		/* @@advance-dmaapi@@ */
-		if ((r = iom_sys_dmaapi_advance(s, now, err))) { /* IOVA range-cache trims */
+		if (s->dmaapi && (r = iom_sys_dmaapi_advance(s, now, err))) { /* range-cache trims */
 			iom_err_prefix(err, "%s", iom_trace_where(rd));
 			break;
 		}

@@ -214,7 +214,7 @@ int iom_replay_resv_probe_geometry(struct iom_system *s, uint64_t *ap_start, uin
 int iom_replay_resv_dev_regions(struct iom_system *s, uint32_t dev, uint32_t dom,
                                 struct iom_resv_list *out, uint64_t *limit, struct iom_err *err)
 {
-	uint64_t as, al, pg;
+	uint64_t as = 0, al = 0, pg = 0;
 	int r = iom_replay_resv_domain_geometry(s, dom, &as, &al, &pg, err);
 	if (!r)
 		r = iom_resv_dev_regions(s->resv_db, dev, as, al, IOM_RESV_F_DMA_API, out, err);
@@ -231,7 +231,7 @@ static struct rs_dom *rs_dom(struct iom_system *s, uint32_t id, struct iom_err *
 	*rc = 0;
 	if (iom_u64map_get(&s->resv->doms, id, &v))
 		return (struct rs_dom *)(uintptr_t)v;
-	uint64_t as, al, pg;
+	uint64_t as = 0, al = 0, pg = 0;
 	struct iom_err tmp;
 	if (iom_replay_resv_domain_geometry(s, id, &as, &al, &pg, &tmp))
 		return NULL;
@@ -345,7 +345,7 @@ static int rs_attach(struct iom_system *s, const struct iom_rec *rec, struct iom
 	uint64_t g = iom_resv_group_of(s->resv_db, rec->dev);
 	if (iom_resv_uapi_has_group(d->u, g))
 		return 0;
-	uint64_t as, al, pg;
+	uint64_t as = 0, al = 0, pg = 0;
 	struct iom_resv_list regs = {0};
 	struct iom_resv_outcome o;
 	rc = iom_replay_resv_domain_geometry(s, rec->domain, &as, &al, &pg, err);
