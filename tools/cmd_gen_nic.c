@@ -43,11 +43,7 @@ int cli_gen_nic(int argc, char **argv)
 {
 	struct iom_gen_nic p;
 	iom_gen_nic_defaults(&p);
-	static const struct {
-		const char *name;
-		size_t off;
-		int is32;
-	} opts[] = {
+	static const struct cli_gen_opt opts[] = {
 		{"--seed", offsetof(struct iom_gen_nic, seed), 0},
 		{"--packets", offsetof(struct iom_gen_nic, packets), 0},
 		{"--pkt-size", offsetof(struct iom_gen_nic, pkt_bytes), 1},
@@ -76,19 +72,11 @@ int cli_gen_nic(int argc, char **argv)
 			p.no_teardown = true;
 			continue;
 		}
-		size_t k = 0;
-		while (k < IOM_ARRAY_SIZE(opts) && strcmp(argv[i], opts[k].name))
-			k++;
-		uint64_t v;
-		if (k == IOM_ARRAY_SIZE(opts) || i + 1 >= argc)
+		int g = cli_gen_parse_opts(opts, IOM_ARRAY_SIZE(opts), &p, argc, argv, &i);
+		if (g < 0)
+			return CLI_EXIT_USAGE;
+		if (!g)
 			return cli_usage_error("gen", "unknown option or missing value: %s", argv[i]);
-		if (!cli_parse_u64(argv[++i], &v) || (opts[k].is32 && v > UINT32_MAX))
-			return cli_usage_error("gen", "bad number '%s'", argv[i]);
-		char *base = (char *)&p + opts[k].off;
-		if (opts[k].is32)
-			*(uint32_t *)base = (uint32_t)v;
-		else
-			*(uint64_t *)base = v;
 	}
 	if (!out)
 		return cli_usage_error("gen", "%s", "no output given (-o OUT)");

@@ -954,35 +954,8 @@ int iom_dma_api_register_stats(struct iom_dma_api *a, struct iom_stats *s, struc
 	int r = iom_stats_counters(s, "dma_api", &a->st, f, IOM_ARRAY_SIZE(f), err);
 	/* every domain allocator together, under dma_api.iova (largest_free:
 	 * the largest of any domain's) */
-#define TF(f, u, d) IOM_STATS_FIELD(struct iom_iova_alloc_stats, f, u, d)
-	static const struct iom_stats_field tf[] = {
-		TF(allocs, "ops", "IOVA allocations, all DMA domains"),
-		TF(frees, "ops", "IOVA frees, all DMA domains"),
-		TF(failed, "ops", "allocations that found no room below the limit"),
-		TF(nodes_visited, "nodes", "tree nodes / usable ranges the allocators examined"),
-		TF(cache_hits, "ops", "allocations served by a range cache (linux)"),
-		TF(cache_misses, "ops", "range-cache lookups that fell back to the tree (linux)"),
-		TF(retries_32bit, "ops", "32-bit attempts that failed and retried at the full limit"),
-		TF(time_ps, "ps", "modelled CPU time of the allocators"),
-		TF(allocated_bytes, "bytes", "bytes allocated now (rounded sizes)"),
-		TF(cache_ops, "ops", "magazine operations (linux)"),
-		TF(rcache_flushes, "ops", "flushes of every range cache after a failure (linux)"),
-		TF(depot_trims, "ops", "depot magazines returned to the tree (linux)"),
-		TF(temp_resets, "ops", "temporary-area resets (bottom_top)"),
-	};
-#undef TF
-#define GF(f, u, d) IOM_STATS_FIELD(struct iom_iova_frag, f, u, d)
-	static const struct iom_stats_field gf[] = {
-		GF(free_bytes, "bytes", "free IOVA space the allocators can hand out"),
-		GF(largest_free, "bytes", "largest free hole of any DMA domain"),
-		GF(holes, "holes", "free holes, all DMA domains"),
-		GF(held_bytes, "bytes", "freed IOVA space not yet reusable (range caches, water marks)"),
-	};
-#undef GF
 	if (!r)
-		r = iom_stats_counters(s, "dma_api.iova", &a->iova_sum, tf, IOM_ARRAY_SIZE(tf), err);
-	if (!r)
-		r = iom_stats_counters(s, "dma_api.iova", &a->frag_sum, gf, IOM_ARRAY_SIZE(gf), err);
+		r = iom_iova_alloc_register_sum(s, "dma_api.iova", &a->iova_sum, &a->frag_sum, err);
 	static const struct {
 		const char *name, *desc;
 		size_t off;

@@ -138,30 +138,35 @@ static bool is_red(const struct inode *n)
 	return n && n->red;
 }
 
-static struct inode *rb_next(struct inode *n)
+/* Sides of a node, for the mirror-image cases (neighbours, rebalancing):
+ * d = 0 is the left child, 1 the right one; !d is the other side. */
+static struct inode **kid(struct inode *n, int d)
 {
-	if (n->r) {
-		n = n->r;
-		while (n->l)
-			n = n->l;
+	return d ? &n->r : &n->l;
+}
+
+/* In-order neighbour of n on side d: 1 the successor, 0 the predecessor. */
+static struct inode *rb_step(struct inode *n, int d)
+{
+	if (*kid(n, d)) {
+		n = *kid(n, d);
+		while (*kid(n, !d))
+			n = *kid(n, !d);
 		return n;
 	}
-	while (n->p && n == n->p->r)
+	while (n->p && n == *kid(n->p, d))
 		n = n->p;
 	return n->p;
 }
 
+static struct inode *rb_next(struct inode *n)
+{
+	return rb_step(n, 1);
+}
+
 static struct inode *rb_prev(struct inode *n)
 {
-	if (n->l) {
-		n = n->l;
-		while (n->r)
-			n = n->r;
-		return n;
-	}
-	while (n->p && n == n->p->l)
-		n = n->p;
-	return n->p;
+	return rb_step(n, 0);
 }
 
 static struct inode *rb_first(struct iom_iova_alloc *a)
@@ -228,69 +233,43 @@ static void replace_child(struct iom_iova_alloc *a, struct inode *old, struct in
 		nw->p = old->p;
 }
 
-static void rot_left(struct iom_iova_alloc *a, struct inode *x)
+/* Rotation that moves x down to its side d (d = 0: a left rotation) and
+ * raises its child on the other side; the augmented maxima follow. */
+static void rot(struct iom_iova_alloc *a, struct inode *x, int d)
 {
-	struct inode *y = x->r;
-	x->r = y->l;
-	if (y->l)
-		y->l->p = x;
+	struct inode *y = *kid(x, !d), *inner = *kid(y, d);
+	*kid(x, !d) = inner;
+	if (inner)
+		inner->p = x;
 	replace_child(a, x, y);
-	y->l = x;
+	*kid(y, d) = x;
 	x->p = y;
 	aug_calc(x);
 	aug_calc(y);
 }
 
-static void rot_right(struct iom_iova_alloc *a, struct inode *x)
-{
-	struct inode *y = x->l;
-	x->l = y->r;
-	if (y->r)
-		y->r->p = x;
-	replace_child(a, x, y);
-	y->r = x;
-	x->p = y;
-	aug_calc(x);
-	aug_calc(y);
-}
-
+/* CLRS RB-INSERT-FIXUP, both mirror cases: d is the side of z's parent
+ * below the grandparent g. */
 static void insert_fixup(struct iom_iova_alloc *a, struct inode *z)
 {
 	while (is_red(z->p)) {
 		struct inode *g = z->p->p;
-		if (z->p == g->l) {
-			struct inode *u = g->r;
-			if (is_red(u)) {
-				z->p->red = false;
-				u->red = false;
-				g->red = true;
-				z = g;
-				continue;
-			}
-			if (z == z->p->r) {
-				z = z->p;
-				rot_left(a, z);
-			}
+		int d = z->p != g->l;
+		struct inode *u = *kid(g, !d);
+		if (is_red(u)) {
 			z->p->red = false;
+			u->red = false;
 			g->red = true;
-			rot_right(a, g);
-		} else {
-			struct inode *u = g->l;
-			if (is_red(u)) {
-				z->p->red = false;
-				u->red = false;
-				g->red = true;
-				z = g;
-				continue;
-			}
-			if (z == z->p->l) {
-				z = z->p;
-				rot_right(a, z);
-			}
-			z->p->red = false;
-			g->red = true;
-			rot_left(a, g);
+			z = g;
+			continue;
 		}
+		if (z == *kid(z->p, !d)) {
+			z = z->p;
+			rot(a, z, d);
+		}
+		z->p->red = false;
+		g->red = true;
+		rot(a, g, !d);
 	}
 	a->root->red = false;
 }
@@ -343,62 +322,37 @@ static void tree_insert(struct iom_iova_alloc *a, struct inode *n, struct inode 
 	}
 }
 
+/* CLRS RB-DELETE-FIXUP, both mirror cases: d is the side of x (which may
+ * be NULL) below its parent xp, w its sibling. */
 static void erase_fixup(struct iom_iova_alloc *a, struct inode *x, struct inode *xp)
 {
 	while (x != a->root && !is_red(x)) {
-		if (x == xp->l) {
-			struct inode *w = xp->r;
-			if (is_red(w)) {
-				w->red = false;
-				xp->red = true;
-				rot_left(a, xp);
-				w = xp->r;
-			}
-			if (!is_red(w->l) && !is_red(w->r)) {
-				w->red = true;
-				x = xp;
-				xp = x->p;
-			} else {
-				if (!is_red(w->r)) {
-					w->l->red = false;
-					w->red = true;
-					rot_right(a, w);
-					w = xp->r;
-				}
-				w->red = xp->red;
-				xp->red = false;
-				w->r->red = false;
-				rot_left(a, xp);
-				x = a->root;
-				xp = NULL;
-			}
-		} else {
-			struct inode *w = xp->l;
-			if (is_red(w)) {
-				w->red = false;
-				xp->red = true;
-				rot_right(a, xp);
-				w = xp->l;
-			}
-			if (!is_red(w->l) && !is_red(w->r)) {
-				w->red = true;
-				x = xp;
-				xp = x->p;
-			} else {
-				if (!is_red(w->l)) {
-					w->r->red = false;
-					w->red = true;
-					rot_left(a, w);
-					w = xp->l;
-				}
-				w->red = xp->red;
-				xp->red = false;
-				w->l->red = false;
-				rot_right(a, xp);
-				x = a->root;
-				xp = NULL;
-			}
+		int d = x != xp->l;
+		struct inode *w = *kid(xp, !d);
+		if (is_red(w)) {
+			w->red = false;
+			xp->red = true;
+			rot(a, xp, d);
+			w = *kid(xp, !d);
 		}
+		if (!is_red(w->l) && !is_red(w->r)) {
+			w->red = true;
+			x = xp;
+			xp = x->p;
+			continue;
+		}
+		if (!is_red(*kid(w, !d))) {
+			(*kid(w, d))->red = false;
+			w->red = true;
+			rot(a, w, !d);
+			w = *kid(xp, !d);
+		}
+		w->red = xp->red;
+		xp->red = false;
+		(*kid(w, !d))->red = false;
+		rot(a, xp, d);
+		x = a->root;
+		xp = NULL;
 	}
 	if (x)
 		x->red = false;
@@ -1390,34 +1344,75 @@ void iom_iova_alloc_frag(const struct iom_iova_alloc *a, struct iom_iova_frag *f
 	*f = a->frag;
 }
 
+/* A counter of struct iom_iova_alloc_stats or iom_iova_frag; sum_desc, when
+ * set, describes it in a sum over every DMA domain (dma_api.iova). */
+struct iova_ctr {
+	struct iom_stats_field f;
+	const char *sum_desc;
+};
+
+#define SF(f, u, d, sum) {IOM_STATS_FIELD(struct iom_iova_alloc_stats, f, u, d), sum}
+static const struct iova_ctr iova_st_ctrs[] = {
+	SF(allocs, "ops", "IOVA allocations", "IOVA allocations, all DMA domains"),
+	SF(frees, "ops", "IOVA frees", "IOVA frees, all DMA domains"),
+	SF(failed, "ops", "allocations that found no room below the limit", NULL),
+	SF(nodes_visited, "nodes", "tree nodes / usable ranges the algorithm examined",
+	   "tree nodes / usable ranges the allocators examined"),
+	SF(cache_hits, "ops", "allocations served by a range cache (linux)", NULL),
+	SF(cache_misses, "ops", "range-cache lookups that fell back to the tree (linux)", NULL),
+	SF(retries_32bit, "ops", "32-bit attempts that failed and retried at the full limit", NULL),
+	SF(time_ps, "ps", "modelled host CPU time of the allocator",
+	   "modelled CPU time of the allocators"),
+	SF(allocated_bytes, "bytes", "bytes allocated now (rounded sizes)", NULL),
+	SF(cache_ops, "ops", "magazine operations (linux)", NULL),
+	SF(rcache_flushes, "ops", "flushes of every range cache after a failure (linux)", NULL),
+	SF(depot_trims, "ops", "depot magazines returned to the tree (linux)", NULL),
+	SF(temp_resets, "ops", "temporary-area resets (bottom_top)", NULL),
+};
+#undef SF
+#define FF(f, u, d, sum) {IOM_STATS_FIELD(struct iom_iova_frag, f, u, d), sum}
+static const struct iova_ctr iova_frag_ctrs[] = {
+	FF(free_bytes, "bytes", "free IOVA space the allocator can hand out",
+	   "free IOVA space the allocators can hand out"),
+	FF(largest_free, "bytes", "largest free hole", "largest free hole of any DMA domain"),
+	FF(holes, "holes", "free holes", "free holes, all DMA domains"),
+	FF(held_bytes, "bytes", "freed IOVA space not yet reusable (range caches, water marks)",
+	   NULL),
+};
+#undef FF
+
+/* Registers t[0..n) read at base as "<prefix>.<name>"; sum: with sum_desc. */
+static int iova_reg_ctrs(struct iom_stats *s, const char *prefix, const void *base,
+			 const struct iova_ctr *t, size_t n, bool sum, struct iom_err *err)
+{
+	struct iom_stats_field f[16];
+	_Static_assert(IOM_ARRAY_SIZE(iova_st_ctrs) <= 16 && IOM_ARRAY_SIZE(iova_frag_ctrs) <= 16,
+		       "iova_reg_ctrs: f[] too small");
+	for (size_t i = 0; i < n; i++) {
+		f[i] = t[i].f;
+		if (sum && t[i].sum_desc)
+			f[i].desc = t[i].sum_desc;
+	}
+	return iom_stats_counters(s, prefix, base, f, n, err);
+}
+
+static int iova_reg(struct iom_stats *s, const char *prefix, const struct iom_iova_alloc_stats *st,
+		    const struct iom_iova_frag *fr, bool sum, struct iom_err *err)
+{
+	int r = iova_reg_ctrs(s, prefix, st, iova_st_ctrs, IOM_ARRAY_SIZE(iova_st_ctrs), sum, err);
+	return r ? r : iova_reg_ctrs(s, prefix, fr, iova_frag_ctrs, IOM_ARRAY_SIZE(iova_frag_ctrs),
+				     sum, err);
+}
+
 int iom_iova_alloc_register_stats(struct iom_iova_alloc *a, struct iom_stats *s,
 				  const char *prefix, struct iom_err *err)
 {
-#define SF(f, u, d) IOM_STATS_FIELD(struct iom_iova_alloc_stats, f, u, d)
-	static const struct iom_stats_field f[] = {
-		SF(allocs, "ops", "IOVA allocations"),
-		SF(frees, "ops", "IOVA frees"),
-		SF(failed, "ops", "allocations that found no room below the limit"),
-		SF(nodes_visited, "nodes", "tree nodes / usable ranges the algorithm examined"),
-		SF(cache_hits, "ops", "allocations served by a range cache (linux)"),
-		SF(cache_misses, "ops", "range-cache lookups that fell back to the tree (linux)"),
-		SF(retries_32bit, "ops", "32-bit attempts that failed and retried at the full limit"),
-		SF(time_ps, "ps", "modelled host CPU time of the allocator"),
-		SF(allocated_bytes, "bytes", "bytes allocated now (rounded sizes)"),
-		SF(cache_ops, "ops", "magazine operations (linux)"),
-		SF(rcache_flushes, "ops", "flushes of every range cache after a failure (linux)"),
-		SF(depot_trims, "ops", "depot magazines returned to the tree (linux)"),
-		SF(temp_resets, "ops", "temporary-area resets (bottom_top)"),
-	};
-#undef SF
-#define FF(f, u, d) IOM_STATS_FIELD(struct iom_iova_frag, f, u, d)
-	static const struct iom_stats_field g[] = {
-		FF(free_bytes, "bytes", "free IOVA space the allocator can hand out"),
-		FF(largest_free, "bytes", "largest free hole"),
-		FF(holes, "holes", "free holes"),
-		FF(held_bytes, "bytes", "freed IOVA space not yet reusable (range caches, water marks)"),
-	};
-#undef FF
-	int r = iom_stats_counters(s, prefix, &a->st, f, IOM_ARRAY_SIZE(f), err);
-	return r ? r : iom_stats_counters(s, prefix, &a->frag, g, IOM_ARRAY_SIZE(g), err);
+	return iova_reg(s, prefix, &a->st, &a->frag, false, err);
+}
+
+int iom_iova_alloc_register_sum(struct iom_stats *s, const char *prefix,
+				const struct iom_iova_alloc_stats *st,
+				const struct iom_iova_frag *fr, struct iom_err *err)
+{
+	return iova_reg(s, prefix, st, fr, true, err);
 }

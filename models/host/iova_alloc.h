@@ -113,15 +113,20 @@ int iom_iova_free(struct iom_iova_alloc *a, uint64_t iova, uint64_t size, uint32
 		  uint64_t *cost_ps, struct iom_err *err);
 const struct iom_iova_alloc_stats *iom_iova_alloc_stats(const struct iom_iova_alloc *a);
 void iom_iova_alloc_frag(const struct iom_iova_alloc *a, struct iom_iova_frag *f);
-/* Registers "<prefix>.allocs", ... and the fragmentation figures. */
 /* Linux depot trimming (iova_depot_work_func): for each size bin whose depot
  * holds more magazines than CPUs, return one magazine's ranges to the tree.
  * The kernel runs it IOM_IOVA_DEPOT_DELAY_PS after a magazine enters the
  * depot and again while it trims; the model has no clock, so the caller
  * calls it at those times. Returns magazines trimmed (0 for other algos). */
 uint32_t iom_iova_rcache_trim(struct iom_iova_alloc *a, uint64_t *cost_ps);
+/* Registers "<prefix>.allocs", ... and the fragmentation figures. */
 int iom_iova_alloc_register_stats(struct iom_iova_alloc *a, struct iom_stats *s,
 				  const char *prefix, struct iom_err *err);
+/* The same counters for totals the caller keeps over several allocators
+ * (dma_api.iova: every DMA domain), read at st and fr at each dump. */
+int iom_iova_alloc_register_sum(struct iom_stats *s, const char *prefix,
+				const struct iom_iova_alloc_stats *st,
+				const struct iom_iova_frag *fr, struct iom_err *err);
 
 #ifdef __cplusplus
 }

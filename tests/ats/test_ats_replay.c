@@ -10,37 +10,10 @@
 #include "../tools/tools-test.h"
 
 #include <jansson.h>
-#include <stdarg.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 TestSuite(ats_replay, .init = tt_setup, .fini = tt_teardown, .timeout = 60);
 
-static int runv(const char *first, ...)
-{
-	const char *argv[64] = { IOMMUSIM };
-	size_t n = 1;
-	va_list ap;
-	va_start(ap, first);
-	for (const char *a = first; a && n < 63; a = va_arg(ap, const char *))
-		argv[n++] = a;
-	va_end(ap);
-	argv[n] = NULL;
-	pid_t pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
-			_exit(97);
-		execv(IOMMUSIM, (char *const *)argv);
-		_exit(98);
-	}
-	int st;
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_assert(WIFEXITED(st), "iommusim did not exit normally");
-	cr_assert_neq(WEXITSTATUS(st), 98, "could not exec %s", IOMMUSIM);
-	return WEXITSTATUS(st);
-}
-#define run(...) runv(__VA_ARGS__, (const char *)NULL)
+#define run(...) tt_runqv(__VA_ARGS__, (const char *)NULL)
 
 static bool has_stat(json_t *doc, const char *name)
 {

@@ -7,69 +7,9 @@
  */
 #include "../tools/tools-test.h"
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #define DUMP IOM_SOURCE_DIR "/tests/pcie/data/bdw-t430-lspci.txt"
 
 TestSuite(groups_cli, .init = tt_setup, .fini = tt_teardown, .timeout = 60);
-
-struct run {
-	int status;
-	char *out, *err;
-};
-
-static char *drain(int fd)
-{
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap + 1);
-	ssize_t r;
-	while ((r = read(fd, b + n, cap - n)) > 0) {
-		n += (size_t)r;
-		if (n == cap)
-			b = realloc(b, (cap *= 2) + 1);
-	}
-	b[n] = 0;
-	close(fd);
-	return b;
-}
-
-/* iommusim with args (NULL-terminated); stderr goes to a file to avoid a
- * pipe deadlock, then is read back. */
-static struct run run(const char *const *args)
-{
-	int fds[2];
-	cr_assert_eq(pipe(fds), 0);
-	const char *errf = tpath("stderr.txt");
-	pid_t pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		const char *argv[32] = {IOMMUSIM};
-		for (size_t n = 1; args[n - 1] && n < 31; n++)
-			argv[n] = args[n - 1], argv[n + 1] = NULL;
-		dup2(fds[1], 1);
-		int e = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(e, 2);
-		close(fds[0]);
-		execv(IOMMUSIM, (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	struct run r = {.out = drain(fds[0])};
-	int st;
-	waitpid(pid, &st, 0);
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	size_t len;
-	r.err = slurp(errf, &len);
-	return r;
-}
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
 
 static const char G7_YAML[] =
     "pcie:\n  functions:\n"
@@ -81,7 +21,7 @@ static const char G7_YAML[] =
 Test(groups_cli, config_groups_print_like_sysfs)
 {
 	spits(tpath("g7.yaml"), G7_YAML);
-	struct run r = run((const char *[]){"groups", "--config", tpath("g7.yaml"), NULL});
+	struct tt_run r = tt_run((const char *[]){"groups", "--config", tpath("g7.yaml"), NULL});
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	/* RP 00:00.0 alone (group 0); X 01:00.0 with P1 02:04.0, P2 02:05.0 */
 	cr_assert_str_eq(r.out, "/sys/kernel/iommu_groups/0/devices/0000:00:00.0\n"
@@ -89,32 +29,32 @@ Test(groups_cli, config_groups_print_like_sysfs)
 	                        "/sys/kernel/iommu_groups/1/devices/0000:02:04.0\n"
 	                        "/sys/kernel/iommu_groups/1/devices/0000:02:05.0\n");
 	cr_assert(strstr(r.err, "4 functions, 2 IOMMU groups (Linux 6.12 rules)"), "%s", r.err);
-	run_free(&r);
+	tt_run_free(&r);
 	/* --set reaches the section: RP's ACS off -> one group */
-	r = run((const char *[]){"groups", "--config", tpath("g7.yaml"), "--set",
+	r = tt_run((const char *[]){"groups", "--config", tpath("g7.yaml"), "--set",
 	                         "pcie.functions[0].acs_ctrl=0", "--quiet", NULL});
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_eq(strstr(r.out, "iommu_groups/1/"), NULL, "%s", r.out);
 	cr_assert_str_eq(r.err, "");
-	run_free(&r);
+	tt_run_free(&r);
 }
 
 Test(groups_cli, long_listing_explains_membership)
 {
 	spits(tpath("g7.yaml"), G7_YAML);
-	struct run r =
-	    run((const char *[]){"groups", "--config", tpath("g7.yaml"), "--long", NULL});
+	struct tt_run r =
+	    tt_run((const char *[]){"groups", "--config", tpath("g7.yaml"), "--long", NULL});
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "IOMMU group 1 (3 devices)\n"), "%s", r.out);
 	cr_assert(strstr(r.out, "0000:02:04.0  pci_device         'P1'  DMA carries the requester "
 	                        "ID of bridge 01:00.0\n"),
 	          "%s", r.out);
-	run_free(&r);
+	tt_run_free(&r);
 }
 
 Test(groups_cli, lspci_dump_of_a_real_machine)
 {
-	struct run r = run((const char *[]){"groups", "--lspci", DUMP, NULL});
+	struct tt_run r = tt_run((const char *[]){"groups", "--lspci", DUMP, NULL});
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	/* 89 groups (test_lspci.c); the switch, bridge and VGA share one */
 	cr_assert(strstr(r.err, "170 functions, 89 IOMMU groups (Linux 6.12 rules)"), "%s", r.err);
@@ -131,12 +71,12 @@ Test(groups_cli, lspci_dump_of_a_real_machine)
 	while (gs > r.out && gs[-1] != '\n')
 		gs--;
 	cr_assert_eq(strncmp(gv, gs, (size_t)(v - gv)), 0);
-	run_free(&r);
-	r = run((const char *[]){"groups", "--lspci", DUMP, "--kernel", "3.19", "--quiet", NULL});
+	tt_run_free(&r);
+	r = tt_run((const char *[]){"groups", "--lspci", DUMP, "--kernel", "3.19", "--quiet", NULL});
 	cr_assert_eq(r.status, 0);
 	cr_assert(strstr(r.out, "/sys/kernel/iommu_groups/51/"), "52 groups on 3.19");
 	cr_assert_eq(strstr(r.out, "/sys/kernel/iommu_groups/52/"), NULL);
-	run_free(&r);
+	tt_run_free(&r);
 }
 
 Test(groups_cli, damaged_lspci_warns_with_line_numbers)
@@ -145,7 +85,7 @@ Test(groups_cli, damaged_lspci_warns_with_line_numbers)
 	                        "\tRegion 0: Memory at zz [size=4K]\n"
 	                        "\tCapabilities: [100 v1] #2a\n"
 	                        "oops\n");
-	struct run r = run((const char *[]){"groups", "--lspci", tpath("bad.txt"), NULL});
+	struct tt_run r = tt_run((const char *[]){"groups", "--lspci", tpath("bad.txt"), NULL});
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	char want[512];
 	snprintf(want, sizeof(want), "%s:2: warning: expected 'Memory at ADDR (...) [size=N]'",
@@ -156,51 +96,51 @@ Test(groups_cli, damaged_lspci_warns_with_line_numbers)
 	cr_assert(strstr(r.err, "2 lines not understood"), "%s", r.err);
 	cr_assert(strstr(r.err, "1 unknown (skipped)"), "%s", r.err);
 	cr_assert_str_eq(r.out, "/sys/kernel/iommu_groups/0/devices/0000:00:01.0\n");
-	run_free(&r);
+	tt_run_free(&r);
 }
 
 Test(groups_cli, errors_and_exit_codes)
 {
-	struct run r = run((const char *[]){"groups", NULL});
+	struct tt_run r = tt_run((const char *[]){"groups", NULL});
 	cr_assert_eq(r.status, 1);
 	cr_assert(strstr(r.err, "give one of --config FILE or --lspci FILE"), "%s", r.err);
-	run_free(&r);
-	r = run((const char *[]){"groups", "--lspci", "/nonexistent.txt", NULL});
+	tt_run_free(&r);
+	r = tt_run((const char *[]){"groups", "--lspci", "/nonexistent.txt", NULL});
 	cr_assert_eq(r.status, 3, "%s", r.err);
-	run_free(&r);
+	tt_run_free(&r);
 	spits(tpath("empty.txt"), "not lspci\n");
-	r = run((const char *[]){"groups", "--lspci", tpath("empty.txt"), NULL});
+	r = tt_run((const char *[]){"groups", "--lspci", tpath("empty.txt"), NULL});
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(r.err, "no PCI function found"), "%s", r.err);
-	run_free(&r);
+	tt_run_free(&r);
 	spits(tpath("nopcie.yaml"), "system: {seed: 2}\n");
-	r = run((const char *[]){"groups", "--config", tpath("nopcie.yaml"), NULL});
+	r = tt_run((const char *[]){"groups", "--config", tpath("nopcie.yaml"), NULL});
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(r.err, "no pcie: section"), "%s", r.err);
-	run_free(&r);
+	tt_run_free(&r);
 	spits(tpath("typo.yaml"),
 	      "pcie:\n  functions:\n    - {name: r, type: rciep, acs_ctl: 1}\n");
-	r = run((const char *[]){"groups", "--config", tpath("typo.yaml"), NULL});
+	r = tt_run((const char *[]){"groups", "--config", tpath("typo.yaml"), NULL});
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(r.err, "typo.yaml:3:30: unknown key 'pcie.functions[0].acs_ctl'"), "%s",
 	          r.err);
-	run_free(&r);
-	r = run((const char *[]){"groups", "--lspci", DUMP, "--kernel", "new", NULL});
+	tt_run_free(&r);
+	r = tt_run((const char *[]){"groups", "--lspci", DUMP, "--kernel", "new", NULL});
 	cr_assert_eq(r.status, 1);
-	run_free(&r);
-	r = run((const char *[]){"groups", "--help", NULL});
+	tt_run_free(&r);
+	r = tt_run((const char *[]){"groups", "--help", NULL});
 	cr_assert_eq(r.status, 0);
 	cr_assert(strstr(r.out, "usage: iommusim groups"));
-	run_free(&r);
+	tt_run_free(&r);
 }
 
 Test(groups_cli, output_is_deterministic)
 {
-	struct run a = run((const char *[]){"groups", "--lspci", DUMP, "--long", NULL});
-	struct run b = run((const char *[]){"groups", "--lspci", DUMP, "--long", NULL});
+	struct tt_run a = tt_run((const char *[]){"groups", "--lspci", DUMP, "--long", NULL});
+	struct tt_run b = tt_run((const char *[]){"groups", "--lspci", DUMP, "--long", NULL});
 	cr_assert_eq(a.status, 0);
 	cr_assert_str_eq(a.out, b.out);
 	cr_assert_str_eq(a.err, b.err);
-	run_free(&a);
-	run_free(&b);
+	tt_run_free(&a);
+	tt_run_free(&b);
 }

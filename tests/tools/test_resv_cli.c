@@ -9,86 +9,27 @@
  */
 #include "tools-test.h"
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #define EX IOM_SOURCE_DIR "/traces/examples/"
 
 TestSuite(resv_cli, .init = tt_setup, .fini = tt_teardown, .timeout = 60);
-
-struct run {
-	int status;
-	char *out, *err;
-};
-
-static char *drain(int fd)
-{
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap + 1);
-	ssize_t r;
-	while ((r = read(fd, b + n, cap - n)) > 0) {
-		n += (size_t)r;
-		if (n == cap)
-			b = realloc(b, (cap *= 2) + 1);
-	}
-	b[n] = 0;
-	close(fd);
-	return b;
-}
-
-/* iommusim with args (NULL-terminated); stderr to a file, read back. */
-static struct run run(const char *const *args)
-{
-	int fds[2];
-	cr_assert_eq(pipe(fds), 0);
-	const char *errf = tpath("stderr.txt");
-	pid_t pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		const char *argv[32] = {IOMMUSIM};
-		for (size_t n = 1; args[n - 1] && n < 31; n++)
-			argv[n] = args[n - 1], argv[n + 1] = NULL;
-		dup2(fds[1], 1);
-		int e = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(e, 2);
-		close(fds[0]);
-		execv(IOMMUSIM, (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	struct run r = {.out = drain(fds[0])};
-	int st;
-	waitpid(pid, &st, 0);
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	size_t len;
-	r.err = slurp(errf, &len);
-	return r;
-}
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
 
 /* ---- iommusim resv ---------------------------------------------------------- */
 
 Test(resv_cli, default_system_lists_the_sw_msi_window_of_any_device)
 {
 	const char *a[] = {"resv", NULL};
-	struct run r = run(a);
+	struct tt_run r = tt_run(a);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect_str_eq(r.out, "/sys/kernel/iommu_groups/0/reserved_regions  (any device):\n"
 	                        "0x0000000008000000 0x00000000080fffff msi\n");
 	cr_expect(strstr(r.err, "no device is described") != NULL, "%s", r.err);
-	run_free(&r);
+	tt_run_free(&r);
 }
 
 Test(resv_cli, vtd_vfio_ranges_are_those_of_appendix_a2)
 {
 	const char *a[] = {"resv", "--set", "system.iommu=vtd", "--uapi", "vfio", NULL};
-	struct run r = run(a);
+	struct tt_run r = tt_run(a);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect_str_eq(r.out,
 	                 "/sys/kernel/iommu_groups/0/reserved_regions  (any device):\n"
@@ -96,7 +37,7 @@ Test(resv_cli, vtd_vfio_ranges_are_those_of_appendix_a2)
 	                 "VFIO type1 IOVA ranges (VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE), 2:\n"
 	                 "  0x0000000000000000 0x00000000fedfffff\n"
 	                 "  0x00000000fef00000 0x0000ffffffffffff\n");
-	run_free(&r);
+	tt_run_free(&r);
 }
 
 /* RP 00:01.0 with ACS -> NIC 01:00.0 with a non-relaxable RMRR; RP 00:02.0
@@ -115,7 +56,7 @@ Test(resv_cli, one_group_prints_its_sysfs_file_and_the_rmrr_verdicts)
 {
 	spits(tpath("two.yaml"), TWO);
 	const char *a[] = {"resv", tpath("two.yaml"), "--group", "2", "--uapi", "vfio", NULL};
-	struct run r = run(a);
+	struct tt_run r = tt_run(a);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	/* sorted by start: the RMRR below the interrupt range */
 	cr_expect(!strncmp(r.out,
@@ -126,9 +67,9 @@ Test(resv_cli, one_group_prints_its_sysfs_file_and_the_rmrr_verdicts)
 	                          "0x00000000fee00000 0x00000000feefffff msi\n"
 	                          "VFIO attach refused: -EINVAL: ")),
 	          "%s", r.out);
-	run_free(&r);
+	tt_run_free(&r);
 	const char *b[] = {"resv", tpath("two.yaml"), "--dev", "02:00.0", "--uapi", "vfio", NULL};
-	r = run(b);
+	r = tt_run(b);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect_str_eq(r.out,
 	                 "0x000000007a000000 0x000000007a0fffff direct-relaxable\n"
@@ -136,7 +77,7 @@ Test(resv_cli, one_group_prints_its_sysfs_file_and_the_rmrr_verdicts)
 	                 "VFIO type1 IOVA ranges (VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE), 2:\n"
 	                 "  0x0000000000000000 0x00000000fedfffff\n"
 	                 "  0x00000000fef00000 0x0000ffffffffffff\n");
-	run_free(&r);
+	tt_run_free(&r);
 }
 
 Test(resv_cli, json_has_the_groups_regions_and_ranges)
@@ -144,7 +85,7 @@ Test(resv_cli, json_has_the_groups_regions_and_ranges)
 	spits(tpath("two.yaml"), TWO);
 	const char *a[] = {"resv",   "--config", tpath("two.yaml"), "--uapi", "iommufd",
 	                   "--json", NULL};
-	struct run r = run(a);
+	struct tt_run r = tt_run(a);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	spits(tpath("out.json"), r.out);
 	json_t *doc = load_json(tpath("out.json"));
@@ -165,14 +106,14 @@ Test(resv_cli, json_has_the_groups_regions_and_ranges)
 	cr_expect_str_eq(json_string_value(json_object_get(reg, "type")), "direct_relaxable");
 	cr_expect_str_eq(json_string_value(json_object_get(reg, "source")), "firmware");
 	json_decref(doc);
-	run_free(&r);
+	tt_run_free(&r);
 }
 
 Test(resv_cli, separate_policy_prints_the_ranges_below_the_device_limit)
 {
 	const char *a[] = {"resv",  EX "resv-nvme.yaml",          "--dev", "01:00.0",
 	                   "--set", "resv.device_limit=separate", NULL};
-	struct run r = run(a);
+	struct tt_run r = tt_run(a);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect_str_eq(r.out,
 	                 "0x0000000008000000 0x00000000080fffff msi\n"
@@ -184,12 +125,12 @@ Test(resv_cli, separate_policy_prints_the_ranges_below_the_device_limit)
 	                 "at or below it:\n"
 	                 "  0x0000000000000000 0x0000000007ffffff\n"
 	                 "  0x0000000008100000 0x000003ffffffffff\n");
-	run_free(&r);
+	tt_run_free(&r);
 }
 
 Test(resv_cli, exit_codes_follow_the_conventions)
 {
-	char bad[256], baddev[256], missing[256]; /* tpath's buffers are reused by run() */
+	char bad[256], baddev[256], missing[256]; /* tpath's buffers are reused by tt_run() */
 	snprintf(bad, sizeof(bad), "%s", tpath("bad.yaml"));
 	snprintf(baddev, sizeof(baddev), "%s", tpath("baddev.yaml"));
 	snprintf(missing, sizeof(missing), "%s", tpath("missing.yaml"));
@@ -210,10 +151,10 @@ Test(resv_cli, exit_codes_follow_the_conventions)
 	    {{"resv", "--help", NULL}, 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct run r = run(cases[i].args);
+		struct tt_run r = tt_run(cases[i].args);
 		cr_expect_eq(r.status, cases[i].status, "case %zu: exit %d, expected %d: %s", i,
 		             r.status, cases[i].status, r.err);
-		run_free(&r);
+		tt_run_free(&r);
 	}
 }
 
@@ -221,7 +162,7 @@ Test(resv_cli, exit_codes_follow_the_conventions)
 
 /* replay TRACE with CONFIG and --set options (NULL-terminated), JSON result. */
 static json_t *replay(const char *config, const char *trace, const char *const *sets,
-                      struct run *out)
+                      struct tt_run *out)
 {
 	const char *a[24] = {"replay", trace, "--json", tpath("r.json")};
 	size_t n = 4;
@@ -230,13 +171,13 @@ static json_t *replay(const char *config, const char *trace, const char *const *
 	for (size_t i = 0; sets && sets[i] && n < 22; i++)
 		a[n++] = "--set", a[n++] = sets[i];
 	a[n] = NULL;
-	struct run r = run(a);
+	struct tt_run r = tt_run(a);
 	cr_assert_eq(r.status, 0, "replay exit %d: %s", r.status, r.err);
 	json_t *doc = load_json(tpath("r.json"));
 	if (out)
 		*out = r;
 	else
-		run_free(&r);
+		tt_run_free(&r);
 	return doc;
 }
 
@@ -245,7 +186,7 @@ Test(resv_cli, qemu_allocator_top_buffer_above_2_pow_42_is_flagged_under_ignore)
 	/* ignore: the list reaches 0xffffffffffff; the two 64 KiB buffers at the
 	 * top are mapped and their DMA (2 x 0x10000 bytes, all above 2^42) flagged */
 	const char *s[] = {"resv.device_limit=ignore", NULL};
-	struct run r;
+	struct tt_run r;
 	json_t *d = replay(EX "resv-nvme.yaml", EX "resv-nvme-ignore.trace", s, &r);
 	cr_expect_eq(rstat(d, "resv.dma_above_limit"), 2);
 	cr_expect_eq(rstat(d, "resv.dma_above_limit_bytes"), 0x20000);
@@ -259,7 +200,7 @@ Test(resv_cli, qemu_allocator_top_buffer_above_2_pow_42_is_flagged_under_ignore)
 	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(ra, 1), "last")),
 	                 "0xffffffffffff");
 	json_decref(d);
-	run_free(&r);
+	tt_run_free(&r);
 }
 
 Test(resv_cli, the_same_trace_under_reserved_has_its_top_maps_refused)
@@ -310,7 +251,7 @@ Test(resv_cli, each_map_error_is_a_rejection_with_the_kernel_errno)
 {
 	spits(tpath("e.trace"), ERRS_TRACE);
 	const char *s[] = {"resv.uapi=vfio", "resv.dma_entry_limit=2", NULL};
-	struct run r;
+	struct tt_run r;
 	json_t *d = replay(NULL, tpath("e.trace"), s, &r);
 	cr_expect_eq(rstat(d, "resv.maps_checked"), 7);
 	cr_expect_eq(rstat(d, "resv.maps_refused"), 5);
@@ -327,7 +268,7 @@ Test(resv_cli, each_map_error_is_a_rejection_with_the_kernel_errno)
 	cr_expect(strstr(r.err, "e.trace:10: rejected map: map refused (vfio): -ENOSPC: ") != NULL,
 	          "%s", r.err);
 	json_decref(d);
-	run_free(&r);
+	tt_run_free(&r);
 }
 
 Test(resv_cli, a_device_with_a_non_relaxable_rmrr_cannot_be_attached)

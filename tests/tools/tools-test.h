@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools-test.h - what the end-to-end tests of the iommusim command share:
- * a fresh temporary directory per test, and small file helpers.  Each test
- * file declares its suite with tt_setup / tt_teardown as .init / .fini.
+ * a fresh temporary directory per test, small file helpers, and running the
+ * real binary (tt_runq: output discarded, exit code; tt_run: stdout and
+ * stderr captured).  Each test file declares its suite with tt_setup /
+ * tt_teardown as .init / .fini.
  */
 #ifndef IOM_TESTS_TOOLS_TEST_H
 #define IOM_TESTS_TOOLS_TEST_H
@@ -10,10 +12,14 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -96,6 +102,99 @@ static inline long long rstat(json_t *doc, const char *name)
 	json_t *v = json_object_get(s, "value");
 	cr_assert(json_is_integer(v), "stat '%s' has no integer value", name);
 	return (long long)json_integer_value(v);
+}
+
+/* Starts iommusim with args (NULL-terminated, argv[0] left out): stdout to
+ * the descriptor out, stderr to the file errf (/dev/null for out < 0 or errf
+ * NULL).  The child exits 98 when it cannot exec the binary. */
+static inline pid_t tt_spawn(const char *const *args, int out, const char *errf)
+{
+	const char *argv[64] = {IOMMUSIM};
+	for (size_t n = 1; args[n - 1] && n < 63; n++)
+		argv[n] = args[n - 1];
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		int o = out >= 0 ? out : open("/dev/null", O_WRONLY);
+		int e = open(errf ? errf : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(97);
+		execv(IOMMUSIM, (char *const *)argv);
+		_exit(98);
+	}
+	return pid;
+}
+
+/* The exit code of the child pid; fails the test when it did not exit
+ * normally or could not exec. */
+static inline int tt_wait(pid_t pid)
+{
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st), "iommusim did not exit normally");
+	cr_assert_neq(WEXITSTATUS(st), 98, "could not exec %s", IOMMUSIM);
+	return WEXITSTATUS(st);
+}
+
+/* iommusim with args (NULL-terminated), output discarded; its exit code. */
+static inline int tt_runq(const char *const *args)
+{
+	return tt_wait(tt_spawn(args, -1, NULL));
+}
+
+/* The same with the arguments listed: tt_runqv("replay", x, (char *)NULL). */
+static inline int tt_runqv(const char *first, ...)
+{
+	const char *args[64] = {first};
+	va_list ap;
+	va_start(ap, first);
+	for (size_t n = 1; args[n - 1] && n < 63; n++)
+		args[n] = va_arg(ap, const char *);
+	va_end(ap);
+	return tt_runq(args);
+}
+
+/* What tt_run captured: exit code, stdout and stderr (NUL-terminated). */
+struct tt_run {
+	int status;
+	char *out, *err;
+};
+
+static inline char *tt_drain(int fd)
+{
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap + 1);
+	ssize_t r;
+	while ((r = read(fd, b + n, cap - n)) > 0) {
+		n += (size_t)r;
+		if (n == cap)
+			b = realloc(b, (cap *= 2) + 1);
+	}
+	b[n] = 0;
+	close(fd);
+	return b;
+}
+
+/* iommusim with args (NULL-terminated): stdout through a pipe, stderr to a
+ * file of the test directory (two pipes could deadlock), read back. */
+static inline struct tt_run tt_run(const char *const *args)
+{
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	const char *errf = tpath("stderr.txt");
+	pid_t pid = tt_spawn(args, fds[1], errf);
+	close(fds[1]);
+	struct tt_run r = {.out = tt_drain(fds[0])};
+	r.status = tt_wait(pid);
+	size_t len;
+	r.err = slurp(errf, &len);
+	return r;
+}
+
+static inline void tt_run_free(struct tt_run *r)
+{
+	free(r->out);
+	free(r->err);
 }
 
 #endif

@@ -15,7 +15,6 @@
 #include "replay-int.h"
 
 #include <criterion/criterion.h>
-#include <sys/wait.h>
 
 TestSuite(gen_nic, .init = tt_setup, .fini = tt_teardown);
 
@@ -285,24 +284,14 @@ Test(gen_nic, traces_replay_cleanly_in_every_mode)
 /* `iommusim gen ARGS... -o c.trace`; its exit code. */
 static int cli(const char *const *args)
 {
-	const char *argv[16] = {IOMMUSIM, "gen"};
-	size_t n = 2;
+	const char *argv[16] = {"gen"};
+	size_t n = 1;
 	while (*args && n < 13)
 		argv[n++] = *args++;
 	argv[n++] = "-o";
 	argv[n++] = tpath("c.trace");
 	argv[n] = NULL;
-	pid_t pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
-			_exit(97);
-		execv(IOMMUSIM, (char *const *)argv);
-		_exit(98);
-	}
-	int st;
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	return WEXITSTATUS(st);
+	return tt_runq(argv);
 }
 
 Test(gen_nic, gen_command_takes_nic_and_nvme_dma_api)

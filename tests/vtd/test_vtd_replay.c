@@ -8,51 +8,17 @@
 #include "../tools/tools-test.h"
 
 #include <jansson.h>
-#include <stdarg.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #define BIG     IOM_SOURCE_DIR "/traces/examples/nvme.trace.gz"
 #define VTD_CFG IOM_SOURCE_DIR "/traces/examples/vtd-default.yaml"
 
 TestSuite(vtd_replay, .init = tt_setup, .fini = tt_teardown, .timeout = 120);
 
-static int runv(const char *first, ...)
-{
-	const char *argv[64] = {IOMMUSIM};
-	size_t n = 1;
-	va_list ap;
-	va_start(ap, first);
-	for (const char *a = first; a && n < 63; a = va_arg(ap, const char *))
-		argv[n++] = a;
-	va_end(ap);
-	argv[n] = NULL;
-	pid_t pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
-			_exit(97);
-		execv(IOMMUSIM, (char *const *)argv);
-		_exit(98);
-	}
-	int st;
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_assert(WIFEXITED(st));
-	return WEXITSTATUS(st);
-}
-#define run(...) runv(__VA_ARGS__, (const char *)NULL)
+#define run(...) tt_runqv(__VA_ARGS__, (const char *)NULL)
 
 #define EXPECT_STAT(d, name, v)                                                                    \
 	cr_expect_eq(rstat(d, name), (long long)(v), "%s = %lld, expected %lld", name,             \
 	             rstat(d, name), (long long)(v))
-
-static json_t *load(const char *path)
-{
-	json_error_t je;
-	json_t *doc = json_load_file(path, 0, &je);
-	cr_assert_not_null(doc, "%s:%d: %s", path, je.line, je.text);
-	return doc;
-}
 
 /* ---- nvme-small on the default VT-d system ------------------------------
  *
@@ -101,7 +67,7 @@ Test(vtd_replay, nvme_small_on_the_default_vtd_system_matches_hand_derivation)
 {
 	cr_assert_eq(
 	    run("replay", "--quiet", "--config", VTD_CFG, "--json", tpath("s.json"), SMALL), 0);
-	json_t *d = load(tpath("s.json"));
+	json_t *d = load_json(tpath("s.json"));
 	EXPECT_STAT(d, "replay.records", 205);
 	EXPECT_STAT(d, "replay.rejected", 0);
 	EXPECT_STAT(d, "dev.01:00.0.tlps", 616);
@@ -169,7 +135,7 @@ Test(vtd_replay, bundled_nvme_trace_replays_on_the_vtd_config)
 {
 	cr_assert_eq(run("replay", "--quiet", "--config", VTD_CFG, "--json", tpath("b.json"), BIG),
 	             0);
-	json_t *d = load(tpath("b.json"));
+	json_t *d = load_json(tpath("b.json"));
 	EXPECT_STAT(d, "replay.rejected", 0);
 	EXPECT_STAT(d, "dmar0.faults", 0);
 	EXPECT_STAT(d, "dmar0.qi_errors", 0);
@@ -185,7 +151,7 @@ Test(vtd_replay, system_iommu_vtd_selects_the_model_and_echoes_its_config)
 	cr_assert_eq(run("replay", "--quiet", "--set", "system.iommu=vtd", "--set",
 	                 "vtd.driver.superpages=false", "--json", tpath("c.json"), SMALL),
 	             0);
-	json_t *d = load(tpath("c.json"));
+	json_t *d = load_json(tpath("c.json"));
 	json_t *cfg = json_object_get(d, "config");
 	json_t *vtd = json_object_get(cfg, "vtd");
 	cr_assert_not_null(vtd, "no vtd section in the resolved config");
