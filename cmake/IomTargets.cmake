@@ -30,5 +30,12 @@ function(iom_add_test_dir)
     target_compile_definitions(${_name} PRIVATE
       IOM_SOURCE_DIR="${PROJECT_SOURCE_DIR}" IOM_BINARY_DIR="${PROJECT_BINARY_DIR}")
     criterion_discover_tests(${_name})
+    # A test that runs the real command (IOMMUSIM, tools-test.h) needs it built.
+    file(READ ${_src} _text)
+    string(FIND "${_text}" "IOMMUSIM" _uses_cli)
+    string(FIND "${_text}" "tools-test.h" _uses_fixture)
+    if(TARGET iommusim AND (NOT _uses_cli EQUAL -1 OR NOT _uses_fixture EQUAL -1))
+      add_dependencies(${_name} iommusim)
+    endif()
   endforeach()
 endfunction()

@@ -11,8 +11,8 @@
  *   control records  -> the host model (domains, attach, map/unmap, inval)
  *   phase records    -> stats snapshots (warm-up vs region of interest)
  * Every record is either simulated or counted as rejected with a reason;
- * record kinds whose models are not built yet stop the replay with a clear
- * "not implemented" error.
+ * what a model does not implement stops the replay with a clear "not
+ * implemented" error.
  */
 #ifndef IOM_SIM_REPLAY_H
 #define IOM_SIM_REPLAY_H

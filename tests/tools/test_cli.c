@@ -336,10 +336,17 @@ Test(cli, unknown_option_exits_1)
 	free(r.out);
 }
 
-Test(cli, dirty_record_exits_4_not_implemented_with_location)
+/* A dirty record on a system without dirty tracking: rejected (counted), the
+ * warning names the record's place and the setting that enables it. */
+Test(cli, dirty_record_without_dirty_enable_is_rejected_with_location)
 {
-	bad_trace("dirty.trace", HDR "domain op=create domain=1\ndirty op=on domain=1\n", 4,
-		  "dirty.trace:3:", "not implemented");
+	spits(tpath("dirty.trace"), HDR "domain op=create domain=1\ndirty op=on domain=1\n");
+	struct run r = run("replay", "--no-progress", tpath("dirty.trace"));
+	cr_expect_eq(r.status, 0, "%s", r.out);
+	cr_expect(strstr(r.out, "dirty.trace:3: rejected dirty"), "%s", r.out);
+	cr_expect(strstr(r.out, "dirty.enable=true"), "%s", r.out);
+	cr_expect(strstr(r.out, "1 rejected invalid=1"), "%s", r.out);
+	free(r.out);
 }
 
 /* ---- --version / --help --------------------------------------------------- */
