@@ -36,6 +36,18 @@ int cli_fail(const struct iom_err *e);      /* print "iommusim: error: msg", ret
 int cli_usage_error(const char *cmd, const char *fmt, const char *arg);
 /* Parse an unsigned integer (decimal/0x, K/M/G suffix); false if malformed. */
 bool cli_parse_u64(const char *s, uint64_t *out);
+/* A numeric option of an `iommusim gen` generator: the uint32_t (is32) or
+ * uint64_t field at off in the generator's parameter struct. */
+struct cli_gen_opt {
+	const char *name;
+	size_t off;
+	int is32;
+};
+/* argv[*i] looked up in opts[0..n), its value (cli_parse_u64) stored in
+ * params: 1 taken (*i then on the value), 0 not in opts or no value follows,
+ * -1 a bad number (reported). cmd_trace.c. */
+int cli_gen_parse_opts(const struct cli_gen_opt *opts, size_t n, void *params, int argc,
+		       char **argv, int *i);
 
 struct iom_config;
 /* --config FILE and --set k=v handling shared by replay and config. */

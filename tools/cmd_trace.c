@@ -21,6 +21,8 @@ static const char trace_help[] =
 
 static const char gen_help[] =
 	"usage: iommusim gen nvme [options] -o OUT\n"
+	"       iommusim gen nic [options] -o OUT      (iommusim gen nic --help)\n"
+	"       iommusim gen migrate [options] -o OUT  (iommusim gen migrate --help)\n"
 	"\n"
 	"An NVMe-like device: SQ/CQ rings mapped once; the device fetches each\n"
 	"command, moves the data, posts the completion. Deterministic for a seed.\n"
@@ -162,11 +164,24 @@ int cli_trace(int argc, char **argv)
 	return cli_usage_error("trace", "unknown trace command '%s'", argv[1]);
 }
 
-struct gen_opt {
-	const char *name;
-	size_t off;
-	int is32;
-};
+int cli_gen_parse_opts(const struct cli_gen_opt *opts, size_t n, void *params, int argc,
+		       char **argv, int *i)
+{
+	size_t k = 0;
+	while (k < n && strcmp(argv[*i], opts[k].name))
+		k++;
+	if (k == n || *i + 1 >= argc)
+		return 0;
+	uint64_t v;
+	if (!cli_parse_u64(argv[++*i], &v) || (opts[k].is32 && v > UINT32_MAX))
+		return -!!cli_usage_error("gen", "bad number '%s'", argv[*i]);
+	char *base = (char *)params + opts[k].off;
+	if (opts[k].is32)
+		*(uint32_t *)base = (uint32_t)v;
+	else
+		*(uint64_t *)base = v;
+	return 1;
+}
 
 /* --pick and --zipf-s, which take words and reals: 1 taken, 0 not ours,
  * -1 a usage error (reported). */
@@ -228,7 +243,7 @@ int cli_gen(int argc, char **argv)
 	}
 	struct iom_gen_nvme p;
 	iom_gen_nvme_defaults(&p);
-	static const struct gen_opt opts[] = {
+	static const struct cli_gen_opt opts[] = {
 		{"--seed", offsetof(struct iom_gen_nvme, seed), 0},
 		{"--ios", offsetof(struct iom_gen_nvme, ios), 0},
 		{"--qd", offsetof(struct iom_gen_nvme, queue_depth), 1},
@@ -259,23 +274,12 @@ int cli_gen(int argc, char **argv)
 			continue;
 		}
 		int g = gen_opt_special(&p, argc, argv, &i);
-		if (g > 0)
-			continue;
+		if (!g)
+			g = cli_gen_parse_opts(opts, IOM_ARRAY_SIZE(opts), &p, argc, argv, &i);
 		if (g < 0)
 			return CLI_EXIT_USAGE;
-		size_t k = 0;
-		while (k < IOM_ARRAY_SIZE(opts) && strcmp(argv[i], opts[k].name))
-			k++;
-		uint64_t v;
-		if (k == IOM_ARRAY_SIZE(opts) || i + 1 >= argc)
+		if (!g)
 			return cli_usage_error("gen", "unknown option or missing value: %s", argv[i]);
-		if (!cli_parse_u64(argv[++i], &v) || (opts[k].is32 && v > UINT32_MAX))
-			return cli_usage_error("gen", "bad number '%s'", argv[i]);
-		char *base = (char *)&p + opts[k].off;
-		if (opts[k].is32)
-			*(uint32_t *)base = (uint32_t)v;
-		else
-			*(uint64_t *)base = v;
 	}
 	if (!out)
 		return cli_usage_error("gen", "%s", "no output given (-o OUT)");

@@ -22,7 +22,7 @@ static const struct cli_cmd {
 } cmds[] = {
 	{"replay", cli_replay, "replay a trace through a simulated system and report its cost"},
 	{"trace", cli_trace, "trace tools: convert between text and binary, statistics"},
-	{"gen", cli_gen, "generate a synthetic workload trace (nvme)"},
+	{"gen", cli_gen, "generate a synthetic workload trace (nvme, nic, migrate)"},
 	{"config", cli_config, "print the default configuration, the resolved one, or the reference"},
 	{"sweep", cli_sweep, "run a parameter sweep in parallel (resumable), or emit GNU parallel/Slurm jobs"},
 	{"merge", cli_merge, "collect a sweep's per-point results (from one or many machines) into its CSV"},

@@ -19,7 +19,7 @@
 #                                         #   ats-atc-size ats-onoff ats-inval
 #                                         #   sva-fault-latency sva-prq-size
 #                                         #   dirty-size dirty-fraction dirty-mapping
-#                                         #   dirty-tracker
+#                                         #   dirty-tracker dirty-window
 #                                         #   dma-api-cost dma-api-alloc
 #   bench/studies/run.sh --traces         # only generate the traces
 #
@@ -629,6 +629,7 @@ dirty_traces() {
 	for p in 0 1 10 100; do
 		dt "mig-1g-$p-2m" 1 2097152 "$p"
 	done
+	dt mig-64g-1-1g 64 1073741824 1
 	mv "$W/dirty-workloads.csv.tmp" "$W/dirty-workloads.csv"
 }
 
@@ -638,7 +639,10 @@ R|bits_per_harvest|dirty.bits_set|dirty.harvests|1|bits|bitmap bits set per harv
 R|pinned_per_harvest|dirty.pages_pinned|dirty.harvests|1|pages|bitmap pages pinned per harvest
 R|cmds_per_harvest|dirty.commands|dirty.harvests|1|commands|IOMMU commands per harvest (invalidations)
 R|over_per_harvest|dirty.over_reported_bits|dirty.harvests|1|bits|bits set per harvest with no write behind them
-R|missed|dirty.missed_pages|1|1|pages|pages written before a harvest that it did not report (all harvests)'
+R|missed|dirty.missed_pages|1|1|pages|pages written before a harvest that it did not report (all harvests)
+R|lost_per_harvest|dirty.bits_lost|dirty.harvests|1|bits|bits the bitmap layer dropped per harvest'
+
+DIRTY_ALGO='M|algo|dirty.algorithm|type1=type1 (VFIO)|-||how the user bitmap is filled (dirty.algorithm)'
 
 # dirty_study NAME SPEC...: sweep NAME and derive the per-harvest figures.
 dirty_study() {
@@ -673,9 +677,9 @@ study_dirty_size() {
 
 study_dirty_fraction() {
 	dirty_traces
-	dirty_study dirty-fraction
+	dirty_study dirty-fraction "$DIRTY_ALGO"
 	d=$W/sweep-dirty-fraction
-	plot "$d" harvest-time --heatmap --x dirty.algorithm --y dirty_pct --z harvest_us --logz \
+	plot "$d" harvest-time --heatmap --x algo --y dirty_pct --z harvest_us --logz \
 		--title "Simulated time per harvest (us), 1 GiB guest, 4 KB pages, SMMUv3"
 	publish dirty-fraction harvest-time
 }
@@ -703,6 +707,19 @@ study_dirty_tracker() {
 	publish dirty-tracker harvest-time
 }
 
+study_dirty_window() {
+	dirty_traces
+	dirty_study dirty-window "$DIRTY_ALGO" \
+		'R|missed_per_harvest|dirty.missed_pages|dirty.harvests|1|pages|written pages a harvest did not report' \
+		'M|offset|dirty.bitmap_offset|0=0 (page-aligned)|-|bytes|user bitmap offset in its page'
+	d=$W/sweep-dirty-window
+	plot "$d" missed --heatmap --x algo --y offset --z missed_per_harvest \
+		--title "Written pages missed per harvest, 64 GiB of 1 GiB leaves, by bitmap offset"
+	plot "$d" pinned --heatmap --x algo --y offset --z pinned_per_harvest \
+		--title "Bitmap pages pinned per harvest, 64 GiB of 1 GiB leaves, by bitmap offset"
+	publish dirty-window missed pinned
+}
+
 # ---------------------------------------------------------------------------
 
 ALL="tlb-size walk-cache-workloads page-size unmap-cost smmu-granule smmu-inval smmu-nested"
@@ -710,7 +727,7 @@ ALL="$ALL vtd-psc vtd-stage vtd-levels vtd-psi"
 ALL="$ALL pcie-p2p pcie-groups"
 ALL="$ALL ats-atc-size ats-onoff ats-inval"
 ALL="$ALL sva-fault-latency sva-prq-size"
-ALL="$ALL dirty-size dirty-fraction dirty-mapping dirty-tracker"
+ALL="$ALL dirty-size dirty-fraction dirty-mapping dirty-tracker dirty-window"
 ALL="$ALL dma-api-cost dma-api-alloc"
 if [ "${1:-}" = --traces ]; then
 	gen_traces
@@ -749,6 +766,7 @@ for s in "$@"; do
 	dirty-fraction) study_dirty_fraction ;;
 	dirty-mapping) study_dirty_mapping ;;
 	dirty-tracker) study_dirty_tracker ;;
+	dirty-window) study_dirty_window ;;
 	dma-api-cost) study_dma_api_cost ;;
 	dma-api-alloc) study_dma_api_alloc ;;
 	esac

@@ -83,6 +83,7 @@ static const struct iom_dirty_cfg dirty_defaults = {
     .call_ps = 1000000, /* 1 us: syscall, fdget, checks, copy_from_user of the command */
     .pte_ps = 2000,     /* 2 ns: the walker's loop body per entry */
     .copy_byte_ps = 250,
+    .stop_pages = 256, /* iommusim gen migrate --stop-pages */
 };
 
 static const struct iom_prop dirty_props[] = {
@@ -111,6 +112,9 @@ static const struct iom_prop dirty_props[] = {
                   "host CPU time per table entry visited, beyond its memory read"),
     IOM_PROP_U64_(struct iom_dirty_cfg, copy_byte_ps, 0, 1ull << 30, "ps",
                   "type1: host CPU time per bitmap byte copied out or cleared"),
+    IOM_PROP_U64_(struct iom_dirty_cfg, stop_pages, 0, 1ull << 40, "pages",
+                  "replay, migration view: a pre-copy round converges when its harvest "
+                  "reports at most this many 4 KB pages (docs/dirty.md, Migration scenario)"),
 };
 
 const struct iom_prop_table iom_dirty_prop_table = {

@@ -89,6 +89,7 @@ struct iom_dirty_cfg {
 	uint64_t call_ps;       /* ioctl entry, checks and return */
 	uint64_t pte_ps;        /* CPU work per table entry visited, beyond its read */
 	uint64_t copy_byte_ps;  /* type1: per bitmap byte copied out or cleared */
+	uint64_t stop_pages;    /* replay, migration view: a round converges at <= this many pages */
 };
 extern const struct iom_prop_table iom_dirty_prop_table; /* section "dirty" */
 const char *iom_dirty_algo_name(unsigned algo);          /* "v6_1", ..., "type1" or NULL */

@@ -10,8 +10,9 @@
  * iova size pgsize [flags=noclear]` is IOMMU_HWPT_GET_DIRTY_BITMAP into a
  * zeroed user bitmap the replay allocates, dirty.bitmap_offset bytes into a
  * page.  A refusal (the kernel's errno) rejects the record (reason invalid,
- * no_domain or range); with dirty.enable = false the records stop the replay
- * as not implemented, since domains were allocated without dirty tracking.
+ * no_domain or range); with dirty.enable = false both records are rejected
+ * (reason invalid, as iommufd's EOPNOTSUPP for a domain allocated without
+ * dirty tracking), the warning naming dirty.enable.
  *
  * Ground truth: every DMA write (untranslated or through ATS) of a device
  * attached to a domain whose tracking is on marks the 4 KB pages it wrote
@@ -63,6 +64,7 @@ struct rd_space {
 	uint64_t key;
 	uint32_t on;             /* domains with tracking on */
 	struct iom_u64map pages; /* 4 KB page number -> first uncovered write time */
+	uint64_t on_ps;          /* migration view: tracking last turned on */
 };
 
 /* One harvest, for the per-round report. */
@@ -73,6 +75,7 @@ struct rd_round {
 	uint64_t t_ps, done_ps, iova, length, page_size;
 	uint64_t bits, missed, over, sneak;
 	struct iom_dirty_cost cost;
+	uint64_t since_ps; /* migration view: the domain's previous harvest, or tracking on */
 };
 
 struct iom_sys_dirty {
@@ -508,11 +511,177 @@ static int rd_tracking(struct iom_sys_dirty *sd, const struct iom_rec *rec, uint
 		iom_u64map_fini(&sp->pages);
 		iom_u64map_init(&sp->pages);
 	}
-	if (on && !was)
+	if (on && !was) {
 		sp->on++;
-	else if (!on && was && sp->on)
+		sp->on_ps = now; /* migration view: round 0 starts */
+	} else if (!on && was && sp->on)
 		sp->on--;
 	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Migration view (docs/dirty.md, "Migration scenario"): each domain's     */
+/* harvests as pre-copy rounds.  Harvest k of a domain ends round k - 1    */
+/* (round 0: from tracking on); the domain's last harvest is the           */
+/* stop-and-copy one; the pre-copy converged at the first earlier harvest  */
+/* that reported at most dirty.stop_pages 4 KB pages.                      */
+
+/* Where the round a harvest ends began: the domain's previous harvest that
+ * the kernel accepted, else when its tracking was turned on. */
+static uint64_t rd_mig_since(const struct iom_sys_dirty *sd, const struct rd_space *sp,
+                             uint32_t domain, uint64_t now)
+{
+	for (size_t j = sd->nrounds; j-- > 0;)
+		if (sd->rounds[j].domain == domain && !sd->rounds[j].uapi_errno)
+			return sd->rounds[j].t_ps;
+	return sp && sp->on_ps <= now ? sp->on_ps : now;
+}
+
+/* 4 KB pages a harvest reported (a bit covers page_size bytes). */
+static uint64_t rd_mig_pages(const struct rd_round *r)
+{
+	return r->bits * (r->page_size / 4096);
+}
+
+static uint64_t rd_mig_bitmap_bytes(const struct rd_round *r)
+{
+	uint64_t nbits = r->length / r->page_size + (r->length % r->page_size != 0);
+	return (nbits + 7) / 8;
+}
+
+/* One domain: its accepted harvests, the convergence harvest (1-based among
+ * them, before the last; 0 = did not converge). */
+struct rd_mig {
+	uint32_t domain;
+	size_t n, converged;
+	const struct rd_round *last;
+};
+
+static struct rd_mig rd_mig_domain(const struct iom_sys_dirty *sd, uint32_t domain)
+{
+	struct rd_mig m = {.domain = domain};
+	for (size_t i = 0; i < sd->nrounds; i++) {
+		const struct rd_round *r = &sd->rounds[i];
+		if (r->domain != domain || r->uapi_errno)
+			continue;
+		m.n++;
+		m.last = r;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < sd->nrounds && !m.converged; i++) {
+		const struct rd_round *r = &sd->rounds[i];
+		if (r->domain != domain || r->uapi_errno || ++k == m.n)
+			continue;
+		if (rd_mig_pages(r) <= sd->cfg.stop_pages)
+			m.converged = k;
+	}
+	return m;
+}
+
+/* Whether rounds[i] is the first accepted harvest of its domain. */
+static bool rd_mig_first(const struct iom_sys_dirty *sd, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (sd->rounds[j].domain == sd->rounds[i].domain && !sd->rounds[j].uapi_errno)
+			return false;
+	return !sd->rounds[i].uapi_errno;
+}
+
+#define RD_MIG_ROWS 40
+
+static void rd_mig_print(const struct iom_sys_dirty *sd, FILE *f)
+{
+	for (size_t i = 0; i < sd->nrounds; i++) {
+		if (!rd_mig_first(sd, i))
+			continue;
+		struct rd_mig m = rd_mig_domain(sd, sd->rounds[i].domain);
+		fprintf(f, "migration    domain %u: %zu harvests (%zu pre-copy + stop-and-copy), ",
+		        m.domain, m.n, m.n - 1);
+		if (m.converged)
+			fprintf(f, "converged at round %zu (<= %" PRIu64 " pages)", m.converged,
+			        sd->cfg.stop_pages);
+		else
+			fprintf(f, "did not converge (no round <= %" PRIu64 " pages)",
+			        sd->cfg.stop_pages);
+		fprintf(f, ", stop-and-copy (round marked s) %" PRIu64 " pages\n",
+		        rd_mig_pages(m.last));
+		fprintf(f, "             %5s %14s %13s %11s %12s %13s %10s %9s %6s %6s %6s %6s\n",
+		        "round", "at (us)", "round (us)", "dirty pages", "pages/s", "harvest (us)",
+		        "PTE reads", "bitmap B", "pinned", "invals", "missed", "over");
+		size_t k = 0;
+		for (size_t j = i; j < sd->nrounds; j++) {
+			const struct rd_round *r = &sd->rounds[j];
+			if (r->domain != m.domain || r->uapi_errno)
+				continue;
+			if (++k > RD_MIG_ROWS) {
+				fprintf(f, "             ... %zu more rounds in the JSON result\n",
+				        m.n - RD_MIG_ROWS);
+				break;
+			}
+			uint64_t dt = r->t_ps - r->since_ps, pages = rd_mig_pages(r);
+			fprintf(f,
+			        "             %5zu%s %13.3f %13.3f %11" PRIu64
+			        " %12.0f %13.3f %10" PRIu64 " %9" PRIu64 " %6" PRIu64 " %6" PRIu64
+			        " %6" PRIu64 " %6" PRIu64 "\n",
+			        k, k == m.n ? "s" : " ", r->t_ps / 1e6, dt / 1e6, pages,
+			        dt ? pages * 1e12 / dt : 0.0, (r->done_ps - r->t_ps) / 1e6,
+			        r->cost.pte_reads, rd_mig_bitmap_bytes(r), r->cost.ibm.pages_pinned,
+			        r->cost.invalidations, r->missed, r->over);
+		}
+	}
+}
+
+/* The per-round migration figures of one round's JSON entry. */
+static void rd_mig_round_json(json_t *e, const struct rd_round *r)
+{
+	uint64_t dt = r->t_ps - r->since_ps, pages = rd_mig_pages(r);
+	json_object_set_new(e, "dirty_pages", json_integer((json_int_t)pages));
+	json_object_set_new(e, "interval_ps", json_integer((json_int_t)dt));
+	json_object_set_new(e, "dirty_rate_pps", json_real(dt ? pages * 1e12 / dt : 0.0));
+	json_object_set_new(e, "bitmap_bytes", json_integer((json_int_t)rd_mig_bitmap_bytes(r)));
+	json_object_set_new(e, "bitmap_bytes_touched",
+	                    json_integer((json_int_t)r->cost.ibm.bytes_touched));
+}
+
+/* "migration": one entry per domain, in the order of their first harvests. */
+static json_t *rd_mig_json(const struct iom_sys_dirty *sd)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < sd->nrounds; i++) {
+		if (!rd_mig_first(sd, i))
+			continue;
+		struct rd_mig m = rd_mig_domain(sd, sd->rounds[i].domain);
+		uint64_t ps = 0, reads = 0, pinned = 0, invals = 0, missed = 0, over = 0;
+		for (size_t j = i; j < sd->nrounds; j++) {
+			const struct rd_round *r = &sd->rounds[j];
+			if (r->domain != m.domain || r->uapi_errno)
+				continue;
+			ps += r->done_ps - r->t_ps;
+			reads += r->cost.pte_reads;
+			pinned += r->cost.ibm.pages_pinned;
+			invals += r->cost.invalidations;
+			missed += r->missed;
+			over += r->over;
+		}
+		json_t *e = json_object();
+		json_object_set_new(e, "domain", json_integer(m.domain));
+		json_object_set_new(e, "harvests", json_integer((json_int_t)m.n));
+		json_object_set_new(e, "stop_pages", json_integer((json_int_t)sd->cfg.stop_pages));
+		json_object_set_new(e, "converged", json_boolean(m.converged != 0));
+		json_object_set_new(e, "converged_round",
+		                    m.converged ? json_integer((json_int_t)m.converged)
+		                                : json_null());
+		json_object_set_new(e, "stop_copy_pages",
+		                    json_integer((json_int_t)rd_mig_pages(m.last)));
+		json_object_set_new(e, "harvest_ps", json_integer((json_int_t)ps));
+		json_object_set_new(e, "pte_reads", json_integer((json_int_t)reads));
+		json_object_set_new(e, "pages_pinned", json_integer((json_int_t)pinned));
+		json_object_set_new(e, "invalidations", json_integer((json_int_t)invals));
+		json_object_set_new(e, "missed_pages", json_integer((json_int_t)missed));
+		json_object_set_new(e, "over_reported_bits", json_integer((json_int_t)over));
+		json_array_append_new(a, e);
+	}
+	return a;
 }
 
 static int rd_harvest(struct iom_sys_dirty *sd, const struct iom_rec *rec, uint64_t now,
@@ -563,6 +732,7 @@ static int rd_harvest(struct iom_sys_dirty *sd, const struct iom_rec *rec, uint6
 	sd->missed_pages += rd.missed;
 	sd->over_reported_bits += rd.over;
 	sd->sneak_writes += rd.sneak;
+	rd.since_ps = rd_mig_since(sd, sp, rec->domain, now);
 	if (rd_round_add(sd, &rd))
 		return iom_err_set(err, IOM_ENOMEM, "out of memory");
 	return r;
@@ -573,9 +743,10 @@ int iom_sys_dirty_control(struct iom_system *s, const struct iom_rec *rec, uint6
 {
 	struct iom_sys_dirty *sd = s->dirty;
 	if (!sd)
-		return iom_err_set(err, IOM_ENOTSUP,
-		                   "record kind '%s' is not implemented with dirty tracking off: "
-		                   "set dirty.enable = true (paging domains are then allocated "
+		return iom_err_set(err, IOM_EINVAL,
+		                   "a '%s' record needs dirty-capable domains, and this system "
+		                   "allocates them without dirty tracking: replay with "
+		                   "--set dirty.enable=true (paging domains are then allocated "
 		                   "with IOMMU_HWPT_ALLOC_DIRTY_TRACKING)",
 		                   iom_rec_kind_name(rec->kind));
 	if (rec->kind == IOM_REC_DIRTY)
@@ -720,6 +891,7 @@ void iom_sys_dirty_print_summary(struct iom_system *s, const struct iom_stats_sn
 	if (sd->nrounds > 8)
 		fprintf(f, "             ... %zu more rounds in the JSON result\n",
 		        sd->nrounds - 8);
+	rd_mig_print(sd, f); /* the migration view, per domain */
 }
 
 static json_t *rd_hex(uint64_t v)
@@ -787,8 +959,10 @@ void *iom_sys_dirty_json(struct iom_system *s)
 		json_object_set_new(e, "copy_bytes", json_integer((json_int_t)c->copy_bytes));
 		json_object_set_new(e, "dev_entries", json_integer((json_int_t)c->dev_entries));
 		json_object_set_new(e, "dev_msgs", json_integer((json_int_t)c->dev_msgs));
+		rd_mig_round_json(e, r); /* migration view */
 		json_array_append_new(rounds, e);
 	}
 	json_object_set_new(o, "rounds", rounds);
+	json_object_set_new(o, "migration", rd_mig_json(sd));
 	return o;
 }

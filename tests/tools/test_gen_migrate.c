@@ -27,7 +27,7 @@ struct mig_trace {
 };
 
 static void gen_file(const struct iom_gen_migrate *p, const char *path,
-		     struct iom_gen_migrate_out *out)
+                     struct iom_gen_migrate_out *out)
 {
 	struct iom_err err = {0};
 	struct iom_trace_writer *w = iom_trace_create(path, IOM_TRACE_TEXT, 0, &err);
@@ -102,7 +102,7 @@ Test(gen_migrate, fraction_rounds_worked_by_hand)
 	static const uint64_t hv[4] = {17 * US, 21 * US, 25 * US, 27 * US};
 	for (unsigned k = 0; k < 4; k++) {
 		cr_expect_eq(t.harvest_ps[k], hv[k], "harvest %u at %llu", k + 1,
-			     (unsigned long long)t.harvest_ps[k]);
+		             (unsigned long long)t.harvest_ps[k]);
 		cr_expect_eq(t.dma_before[k], 4, "interval %u: %u DMAs", k, t.dma_before[k]);
 		cr_expect_eq(o.units[k], 4);
 		cr_expect_eq(o.harvest_ps[k], hv[k]);
@@ -112,7 +112,8 @@ Test(gen_migrate, fraction_rounds_worked_by_hand)
 	/* the set, in every interval; round 0 (1 .. 17 us) spreads it over its
 	 * second half, 9 .. 17 us: 9, 11, 13, 15 us */
 	for (unsigned i = 0; i < 16; i++)
-		cr_expect_eq(t.dma_iova[i], (1ull << 32) + (4 * (i % 4) + 3) * 4096ull, "DMA %u", i);
+		cr_expect_eq(t.dma_iova[i], (1ull << 32) + (4 * (i % 4) + 3) * 4096ull, "DMA %u",
+		             i);
 	static const uint64_t r0[4] = {9 * US, 11 * US, 13 * US, 15 * US};
 	for (unsigned i = 0; i < 4; i++)
 		cr_expect_eq(t.dma_ps[i], r0[i]);
@@ -123,6 +124,30 @@ Test(gen_migrate, fraction_rounds_worked_by_hand)
 	cr_assert_eq(o.converged_round, 0);
 	cr_assert_eq(o.dmas, 16);
 	cr_assert_eq(o.stop_ps, 27 * US);
+}
+
+/* The same with a harvest taking 1 us in the generator's time base: every
+ * round after a harvest is 1 us longer (17, 17 + 1 + 4 = 22, 27 us), and
+ * the stop-and-copy harvest comes 1 + 2 us after the last live one (30 us). */
+Test(gen_migrate, harvest_time_lengthens_each_round)
+{
+	struct iom_gen_migrate p;
+	iom_gen_migrate_defaults(&p);
+	p.guest_bytes = 64 << 10;
+	p.mode = IOM_GEN_MIG_FRACTION;
+	p.dirty_pct = 25;
+	p.bandwidth = 4096000000ull;
+	p.max_rounds = 3;
+	p.stop_pages = 2;
+	p.stop_ps = 2 * US;
+	p.harvest_ps = 1 * US;
+	struct iom_gen_migrate_out o;
+	gen_file(&p, tpath("h.trace"), &o);
+	static const uint64_t hv[4] = {17 * US, 22 * US, 27 * US, 30 * US};
+	for (unsigned k = 0; k < 4; k++)
+		cr_expect_eq(o.harvest_ps[k], hv[k], "harvest %u at %llu", k + 1,
+		             (unsigned long long)o.harvest_ps[k]);
+	cr_assert_eq(o.stop_ps, 30 * US);
 }
 
 /* Rate mode, 16 pages, hot set of 1 % -> max(1, 16 / 100) = 1 page taking
@@ -198,8 +223,8 @@ Test(gen_migrate, accounting_matches_the_trace)
 	struct iom_gen_migrate p;
 	iom_gen_migrate_defaults(&p);
 	p.guest_bytes = 256 << 10; /* 64 pages */
-	p.rate = 1ull << 30; /* a write every 5.59 us */
-	p.write_bytes = 6000; /* two pages per write */
+	p.rate = 1ull << 30;       /* a write every 5.59 us */
+	p.write_bytes = 6000;      /* two pages per write */
 	p.max_rounds = 3;
 	p.hot_pct = 25;
 	p.hot_share_pct = 50;
@@ -275,9 +300,9 @@ Test(gen_migrate, cli_writes_the_trace_and_summary)
 {
 	char cmd[512];
 	snprintf(cmd, sizeof(cmd),
-		 IOMMUSIM " gen migrate --guest 64K --dirty-pct 25 --bandwidth 4096000000"
-			  " --rounds 3 --stop-pages 2 --stop-us 2 --summary -o %s 2>%s",
-		 tpath("c.trace"), tpath("c.err"));
+	         IOMMUSIM " gen migrate --guest 64K --dirty-pct 25 --bandwidth 4096000000"
+	                  " --rounds 3 --stop-pages 2 --stop-us 2 --summary -o %s 2>%s",
+	         tpath("c.trace"), tpath("c.err"));
 	cr_assert_eq(system(cmd), 0);
 	struct mig_trace t;
 	read_trace(tpath("c.trace"), &t);
@@ -288,6 +313,129 @@ Test(gen_migrate, cli_writes_the_trace_and_summary)
 	cr_assert(strstr(e, "did not converge in 3 rounds"), "%s", e);
 	free(e);
 	snprintf(cmd, sizeof(cmd), IOMMUSIM " gen migrate --pgsize 3K -o %s 2>/dev/null",
-		 tpath("d.trace"));
+	         tpath("d.trace"));
 	cr_assert_neq(system(cmd), 0);
+}
+
+/* ---- the replay's migration view (sim/replay/replay_dirty.c) ---- */
+
+/* Replay TRACE with dirty tracking on and `sets` (" --set k=v ..."); the
+ * JSON result's "dirty" object. */
+static json_t *replay_dirty(const char *trace, const char *sets, json_t **doc)
+{
+	char cmd[768];
+	snprintf(cmd, sizeof(cmd),
+	         IOMMUSIM " replay --quiet --set dirty.enable=true%s --json %s %s >%s 2>&1", sets,
+	         tpath("r.json"), trace, tpath("r.out"));
+	int rc = system(cmd);
+	if (rc) {
+		size_t n;
+		char *o = slurp(tpath("r.out"), &n);
+		cr_assert_fail("replay failed (%d): %s", rc, o);
+	}
+	*doc = load_json(tpath("r.json"));
+	json_t *d = json_object_get(*doc, "dirty");
+	cr_assert_not_null(d, "no dirty object in the result");
+	return d;
+}
+
+static long long jint(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	cr_assert(json_is_integer(v), "no integer '%s'", k);
+	return (long long)json_integer_value(v);
+}
+
+/* The trace of fraction_rounds_worked_by_hand scaled so that no harvest
+ * races a write: 1 MiB guest (256 pages), 10 % = floor(256 * 10 / 100) = 25
+ * pages (9, 19, ..., 249), link 100 MiB/s: round 0 copies 1 MiB in 10 ms,
+ * rounds 1 and 2 copy 25 x 4 KiB = 100 KiB in 976.5625 us; 3 rounds, stop
+ * after 2 ms.  Harvests at 10001, 10977.5625, 11954.125 and 13954.125 us,
+ * each of a 1 MiB table (about 67 us: less than half of any interval, so the
+ * writes, in each interval's second half, never race one).  Every harvest
+ * must report exactly the 25 pages, none missed or over-reported. */
+static void gen_exact(const char *path, uint64_t pgsize, uint64_t guest, uint32_t pct)
+{
+	struct iom_gen_migrate p;
+	iom_gen_migrate_defaults(&p);
+	p.guest_bytes = guest;
+	p.pgsize = pgsize;
+	p.mode = IOM_GEN_MIG_FRACTION;
+	p.dirty_pct = pct;
+	p.bandwidth = 100ull << 20;
+	p.max_rounds = 3;
+	p.stop_pages = 0;
+	p.stop_ps = 2000 * US;
+	gen_file(&p, path, NULL);
+}
+
+Test(gen_migrate, replay_reports_exact_pages_per_round)
+{
+	gen_exact(tpath("e.trace"), 4096, 1 << 20, 10);
+	json_t *doc, *d = replay_dirty(tpath("e.trace"), " --set dirty.stop_pages=0", &doc);
+	json_t *rounds = json_object_get(d, "rounds");
+	cr_assert_eq(json_array_size(rounds), 4);
+	static const uint64_t at_ps[4] = {10001 * US, 10977562500ull, 11954125000ull,
+	                                  13954125000ull};
+	static const uint64_t dt_ps[4] = {10001 * US, 976562500ull, 976562500ull, 2000 * US};
+	for (size_t k = 0; k < 4; k++) {
+		json_t *r = json_array_get(rounds, k);
+		cr_expect_eq(jint(r, "t_ps"), (long long)at_ps[k], "harvest %zu", k + 1);
+		cr_expect_eq(jint(r, "interval_ps"), (long long)dt_ps[k], "harvest %zu", k + 1);
+		cr_expect_eq(jint(r, "dirty_pages"), 25, "harvest %zu", k + 1);
+		cr_expect_eq(jint(r, "bits_set"), 25);
+		cr_expect_eq(jint(r, "missed_pages"), 0);
+		cr_expect_eq(jint(r, "over_reported_bits"), 0);
+		cr_expect_eq(jint(r, "sneak_writes"), 0);
+		cr_expect_eq(jint(r, "bitmap_bytes"), 32, "256 bits");
+	}
+	/* 25 pages in 976.5625 us = 25600 pages/s */
+	json_t *r2 = json_array_get(rounds, 1);
+	cr_expect_float_eq(json_real_value(json_object_get(r2, "dirty_rate_pps")), 25600.0, 1e-6);
+	json_t *m = json_array_get(json_object_get(d, "migration"), 0);
+	cr_assert_not_null(m);
+	cr_expect_eq(jint(m, "harvests"), 4);
+	cr_expect(json_is_false(json_object_get(m, "converged")), "25 pages > stop 0 every round");
+	cr_expect(json_is_null(json_object_get(m, "converged_round")));
+	cr_expect_eq(jint(m, "stop_copy_pages"), 25);
+	cr_expect_eq(jint(m, "missed_pages"), 0);
+	json_decref(doc);
+}
+
+/* Convergence is the first pre-copy harvest at or under dirty.stop_pages:
+ * 25 pages meets 25 at harvest 1 (not the last), and misses 24 everywhere. */
+Test(gen_migrate, replay_convergence_follows_stop_pages)
+{
+	gen_exact(tpath("e.trace"), 4096, 1 << 20, 10);
+	json_t *doc, *d = replay_dirty(tpath("e.trace"), " --set dirty.stop_pages=25", &doc);
+	json_t *m = json_array_get(json_object_get(d, "migration"), 0);
+	cr_expect(json_is_true(json_object_get(m, "converged")));
+	cr_expect_eq(jint(m, "converged_round"), 1);
+	json_decref(doc);
+	d = replay_dirty(tpath("e.trace"), " --set dirty.stop_pages=24", &doc);
+	m = json_array_get(json_object_get(d, "migration"), 0);
+	cr_expect(json_is_false(json_object_get(m, "converged")));
+	json_decref(doc);
+	size_t n;
+	char *out = slurp(tpath("r.out"), &n);
+	cr_expect_eq(n, 0, "--quiet prints nothing: %s", out);
+	free(out);
+}
+
+/* 2 MB mappings: 4 MiB guest, 1 % of 1024 pages = 10 pages (99, ..., 999),
+ * five in each 2 MB leaf, so both leaves are dirty and each harvest reports
+ * 2 x 512 = 1024 pages, 1014 of them with no write behind them. */
+Test(gen_migrate, replay_2m_leaves_report_whole)
+{
+	gen_exact(tpath("h.trace"), 2 << 20, 4 << 20, 1);
+	json_t *doc, *d = replay_dirty(tpath("h.trace"), "", &doc);
+	json_t *rounds = json_object_get(d, "rounds");
+	cr_assert_eq(json_array_size(rounds), 4);
+	for (size_t k = 0; k < 4; k++) {
+		json_t *r = json_array_get(rounds, k);
+		cr_expect_eq(jint(r, "dirty_pages"), 1024, "harvest %zu", k + 1);
+		cr_expect_eq(jint(r, "over_reported_bits"), 1014);
+		cr_expect_eq(jint(r, "missed_pages"), 0);
+	}
+	json_decref(doc);
 }

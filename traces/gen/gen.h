@@ -108,6 +108,7 @@ struct iom_gen_migrate {
 	uint32_t max_rounds;     /* live harvests at most, 1..IOM_GEN_MIG_MAX_ROUNDS */
 	uint64_t stop_pages;     /* converged when a harvest finds <= this many copy units */
 	uint64_t stop_ps;        /* from the stop decision to the device quiesced */
+	uint64_t harvest_ps;     /* time a harvest takes, as estimated (0: none) */
 	uint64_t copy_unit;      /* granule the generator counts (and copies) dirty memory in */
 	uint64_t harvest_pgsize; /* bitmap page size of the harvest records */
 	bool comments;           /* text traces: a comment before each harvest */

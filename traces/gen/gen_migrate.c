@@ -13,11 +13,14 @@
  *          of the whole guest, takes guest_bytes / bandwidth;
  *  rounds  harvest k (k = 1, 2, ...) reads and clears the dirty state of the
  *          whole guest range (`harvest`, pgsize = harvest_pgsize).  It ends
- *          round k - 1; round k copies what harvest k found, which takes
- *          (units found) * copy_unit / bandwidth, and ends at harvest k + 1;
+ *          round k - 1; round k waits harvest_ps (the harvest's own time, as
+ *          the user estimates it; 0 by default), copies what harvest k found,
+ *          which takes (units found) * copy_unit / bandwidth, and ends at
+ *          harvest k + 1;
  *  stop    when harvest k finds at most stop_pages copy units (converged at
  *          round k), or k = max_rounds (did not converge), the VM is stopped:
- *          the device keeps writing for stop_ps more (the decision, pausing
+ *          the device keeps writing for harvest_ps + stop_ps more (the
+ *          harvest, the decision, pausing
  *          the vCPUs, moving the device to its stopped state), then the
  *          stop-and-copy harvest reads what it wrote since harvest k;
  *  end     `phase op=end name=stop_copy` and `dirty op=off` at that time.
@@ -30,9 +33,12 @@
  * can be more: an IOMMU records whole leaves (a dirty 2 MB leaf is 512 4 KB
  * pages), a device tracker its own page size; set copy_unit to the leaf size
  * to time the rounds as a migration that copies what such a tracker reports.
- * The harvests themselves take no time in the generator's time base (their
- * simulated cost is the replay's figure); writes keep their trace times
- * while the replay runs a harvest (the replay resolves those races).
+ * Nor can it see how long a harvest takes: each counts harvest_ps (default
+ * 0) in the generator's time base, and the replay's harvests take their
+ * simulated time while the writes keep their trace times (the replay
+ * resolves those races).  With harvest_ps below a harvest's simulated time,
+ * a round shorter than a harvest makes consecutive harvests overlap in the
+ * replay; the replay's mean harvest time is the value to feed back.
  *
  * The dirtying workload (all writes are DMA writes of write_bytes from the
  * start of a 4 KB page of guest RAM; a write at exactly a harvest's time
@@ -49,12 +55,11 @@
  *            spread over the second half of the interval (write m of n at
  *            from + h + m * (to - from - h) / n, h = (to - from) / 2), so a
  *            harvest that takes less than half the next interval does not
- *            race them and every harvest finds exactly the set: page i (0-based 4 KB page of the guest)
- *            is in the set iff floor((i+1) * dirty_pct / 100) >
- *            floor(i * dirty_pct / 100), so the set holds exactly
- *            floor(pages * dirty_pct / 100) pages, one every 100 / dirty_pct
- *            (10 %: pages 9, 19, 29, ...).  No randomness; write_bytes <= 4096.
- *            Every harvest then finds the same pages: the studies' mode.
+ *            race them and every harvest finds exactly the set: page i (0-based 4 KB page of the
+ * guest) is in the set iff floor((i+1) * dirty_pct / 100) > floor(i * dirty_pct / 100), so the set
+ * holds exactly floor(pages * dirty_pct / 100) pages, one every 100 / dirty_pct (10 %: pages 9, 19,
+ * 29, ...).  No randomness; write_bytes <= 4096. Every harvest then finds the same pages: the
+ * studies' mode.
  *
  * Cost: time linear in the records written; memory one bit per copy unit of
  * the guest (a 1 TiB guest at 4 KB: 32 MiB).  Records are written in time
@@ -66,11 +71,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MIG_T0_PS 1000000ull /* round 0 starts 1 us after the setup */
+#define MIG_T0_PS     1000000ull /* round 0 starts 1 us after the setup */
 #define MIG_MAX_GUEST (1ull << 40)
 #define MIG_MAX_WRITE (1u << 21)
-#define MIG_PS_PER_S 1000000000000ull
-#define MIG_T_MAX (1ull << 62) /* times stay far from 2^64 */
+#define MIG_PS_PER_S  1000000000000ull
+#define MIG_T_MAX     (1ull << 62) /* times stay far from 2^64 */
 
 __extension__ typedef unsigned __int128 mig_u128;
 
@@ -121,30 +126,36 @@ static bool is_pow2(uint64_t v)
 static int mig_check_layout(const struct iom_gen_migrate *p, struct iom_err *err)
 {
 	if (p->pgsize != 4096 && p->pgsize != (1ull << 21) && p->pgsize != (1ull << 30))
-		return iom_err_set(err, IOM_EINVAL, "gen migrate: page size %llu must be 4K, 2M or 1G",
-				   (unsigned long long)p->pgsize);
+		return iom_err_set(err, IOM_EINVAL,
+		                   "gen migrate: page size %llu must be 4K, 2M or 1G",
+		                   (unsigned long long)p->pgsize);
 	if (!p->guest_bytes || p->guest_bytes % p->pgsize || p->guest_bytes > MIG_MAX_GUEST)
-		return iom_err_set(err, IOM_EINVAL,
-				   "gen migrate: guest size %llu must be a non-zero multiple of the "
-				   "page size %llu, at most 1T",
-				   (unsigned long long)p->guest_bytes, (unsigned long long)p->pgsize);
+		return iom_err_set(
+		    err, IOM_EINVAL,
+		    "gen migrate: guest size %llu must be a non-zero multiple of the "
+		    "page size %llu, at most 1T",
+		    (unsigned long long)p->guest_bytes, (unsigned long long)p->pgsize);
 	if (p->iova % p->pgsize || p->pa % p->pgsize)
-		return iom_err_set(err, IOM_EINVAL,
-				   "gen migrate: iova 0x%llx and pa 0x%llx must be aligned to the page "
-				   "size %llu", (unsigned long long)p->iova, (unsigned long long)p->pa,
-				   (unsigned long long)p->pgsize);
+		return iom_err_set(
+		    err, IOM_EINVAL,
+		    "gen migrate: iova 0x%llx and pa 0x%llx must be aligned to the page "
+		    "size %llu",
+		    (unsigned long long)p->iova, (unsigned long long)p->pa,
+		    (unsigned long long)p->pgsize);
 	if (p->iova > UINT64_MAX - p->guest_bytes + 1 || p->pa > UINT64_MAX - p->guest_bytes + 1)
-		return iom_err_set(err, IOM_ERANGE, "gen migrate: iova or pa + guest size overflows");
+		return iom_err_set(err, IOM_ERANGE,
+		                   "gen migrate: iova or pa + guest size overflows");
 	if (!is_pow2(p->harvest_pgsize) || p->harvest_pgsize < 4096 ||
 	    p->iova % p->harvest_pgsize || p->guest_bytes % p->harvest_pgsize)
-		return iom_err_set(err, IOM_EINVAL,
-				   "gen migrate: harvest page size %llu must be a power of two >= 4096 "
-				   "that divides the guest's iova and size",
-				   (unsigned long long)p->harvest_pgsize);
+		return iom_err_set(
+		    err, IOM_EINVAL,
+		    "gen migrate: harvest page size %llu must be a power of two >= 4096 "
+		    "that divides the guest's iova and size",
+		    (unsigned long long)p->harvest_pgsize);
 	if (!is_pow2(p->copy_unit) || p->copy_unit < 4096 || p->copy_unit > (1ull << 30))
 		return iom_err_set(err, IOM_EINVAL,
-				   "gen migrate: copy unit %llu must be a power of two in [4K, 1G]",
-				   (unsigned long long)p->copy_unit);
+		                   "gen migrate: copy unit %llu must be a power of two in [4K, 1G]",
+		                   (unsigned long long)p->copy_unit);
 	return 0;
 }
 
@@ -156,26 +167,33 @@ static int mig_check(const struct iom_gen_migrate *p, struct iom_err *err)
 	if (p->mode > IOM_GEN_MIG_FRACTION)
 		return iom_err_set(err, IOM_EINVAL, "gen migrate: unknown mode %u", p->mode);
 	if (!p->write_bytes || p->write_bytes > MIG_MAX_WRITE || p->write_bytes > p->guest_bytes)
-		return iom_err_set(err, IOM_EINVAL,
-				   "gen migrate: write size %u must be in [1, 2M] and fit the guest",
-				   p->write_bytes);
+		return iom_err_set(
+		    err, IOM_EINVAL,
+		    "gen migrate: write size %u must be in [1, 2M] and fit the guest",
+		    p->write_bytes);
 	if (p->mode == IOM_GEN_MIG_FRACTION && (p->write_bytes > 4096 || p->dirty_pct > 100))
-		return iom_err_set(err, IOM_EINVAL,
-				   "gen migrate: fraction mode needs a write size <= 4096 (%u) and a "
-				   "dirty %% in 0..100 (%u)", p->write_bytes, p->dirty_pct);
+		return iom_err_set(
+		    err, IOM_EINVAL,
+		    "gen migrate: fraction mode needs a write size <= 4096 (%u) and a "
+		    "dirty %% in 0..100 (%u)",
+		    p->write_bytes, p->dirty_pct);
 	if (p->mode == IOM_GEN_MIG_RATE &&
 	    (!p->hot_pct || p->hot_pct > 100 || p->hot_share_pct > 100))
-		return iom_err_set(err, IOM_EINVAL,
-				   "gen migrate: hot set %u %% must be in 1..100 and its share %u %% "
-				   "in 0..100", p->hot_pct, p->hot_share_pct);
+		return iom_err_set(
+		    err, IOM_EINVAL,
+		    "gen migrate: hot set %u %% must be in 1..100 and its share %u %% "
+		    "in 0..100",
+		    p->hot_pct, p->hot_share_pct);
 	if (!p->bandwidth)
 		return iom_err_set(err, IOM_EINVAL, "gen migrate: the link bandwidth must be > 0");
-	if (p->stop_ps > (1ull << 60))
-		return iom_err_set(err, IOM_ERANGE, "gen migrate: stop time %llu ps is over 2^60",
-				   (unsigned long long)p->stop_ps);
+	if (p->stop_ps > (1ull << 60) || p->harvest_ps > (1ull << 60))
+		return iom_err_set(
+		    err, IOM_ERANGE,
+		    "gen migrate: stop time %llu ps or harvest time %llu ps is over 2^60",
+		    (unsigned long long)p->stop_ps, (unsigned long long)p->harvest_ps);
 	if (!p->max_rounds || p->max_rounds > IOM_GEN_MIG_MAX_ROUNDS)
 		return iom_err_set(err, IOM_EINVAL, "gen migrate: max rounds %u must be in 1..%u",
-				   p->max_rounds, IOM_GEN_MIG_MAX_ROUNDS);
+		                   p->max_rounds, IOM_GEN_MIG_MAX_ROUNDS);
 	return 0;
 }
 
@@ -185,12 +203,12 @@ struct mig_run {
 	struct iom_trace_writer *w;
 	struct iom_gen_migrate_out *out;
 	uint64_t rng;
-	uint64_t pages;              /* 4 KB pages of the guest */
-	uint64_t *dirty;             /* one bit per copy unit */
-	uint64_t nunits, ndirty;     /* units, distinct units dirtied since the harvest */
+	uint64_t pages;          /* 4 KB pages of the guest */
+	uint64_t *dirty;         /* one bit per copy unit */
+	uint64_t nunits, ndirty; /* units, distinct units dirtied since the harvest */
 	uint64_t hot_start, hot_pages;
-	uint64_t gap_ps;             /* rate: time between two writes (0: no writes) */
-	uint64_t next_write_ps;      /* rate: time of the next write */
+	uint64_t gap_ps;        /* rate: time between two writes (0: no writes) */
+	uint64_t next_write_ps; /* rate: time of the next write */
 	uint64_t dmas;
 };
 
@@ -205,7 +223,7 @@ static struct iom_rec rec_base(unsigned kind, uint64_t t)
 }
 
 static int mig_op(struct mig_run *g, unsigned kind, unsigned op, uint64_t t, const char *name,
-		  struct iom_err *err)
+                  struct iom_err *err)
 {
 	struct iom_rec r = rec_base(kind, t);
 	r.present |= IOM_F_OP;
@@ -311,9 +329,9 @@ static int mig_harvest(struct mig_run *g, uint32_t k, uint64_t t, struct iom_err
 	if (p->comments) {
 		char line[200];
 		snprintf(line, sizeof(line),
-			 "harvest %u: the device dirtied %llu units of %llu bytes since %s", k,
-			 (unsigned long long)g->ndirty, (unsigned long long)p->copy_unit,
-			 k == 1 ? "tracking started" : "the previous harvest");
+		         "harvest %u: the device dirtied %llu units of %llu bytes since %s", k,
+		         (unsigned long long)g->ndirty, (unsigned long long)p->copy_unit,
+		         k == 1 ? "tracking started" : "the previous harvest");
 		r = iom_trace_comment(g->w, line, err);
 	}
 	struct iom_rec h = rec_base(IOM_REC_HARVEST, t);
@@ -344,7 +362,7 @@ static int mig_rounds(struct mig_run *g, struct iom_err *err)
 	for (uint32_t k = 1; !r; k++) {
 		if (to >= MIG_T_MAX)
 			return iom_err_set(err, IOM_ERANGE,
-					   "gen migrate: round %u would end past 2^62 ps", k);
+			                   "gen migrate: round %u would end past 2^62 ps", k);
 		r = mig_interval(g, from, to, err);
 		uint64_t found = g->ndirty;
 		if (!r)
@@ -356,11 +374,12 @@ static int mig_rounds(struct mig_run *g, struct iom_err *err)
 			live = false; /* stop the VM; the device runs until quiesced */
 			if (g->out)
 				g->out->converged_round = found <= p->stop_pages ? k : 0;
-			to = from + p->stop_ps;
+			to = from + p->harvest_ps + p->stop_ps;
 			if (g->out)
 				g->out->stop_ps = to;
 		} else {
-			to = from + mig_muldiv(found * p->copy_unit, MIG_PS_PER_S, p->bandwidth);
+			to = from + p->harvest_ps +
+			     mig_muldiv(found * p->copy_unit, MIG_PS_PER_S, p->bandwidth);
 		}
 	}
 	if (!r)
@@ -371,7 +390,7 @@ static int mig_rounds(struct mig_run *g, struct iom_err *err)
 }
 
 int iom_gen_migrate(const struct iom_gen_migrate *p, struct iom_trace_writer *w,
-		    struct iom_gen_migrate_out *out, struct iom_err *err)
+                    struct iom_gen_migrate_out *out, struct iom_err *err)
 {
 	int r = mig_check(p, err);
 	if (r)
@@ -387,8 +406,8 @@ int iom_gen_migrate(const struct iom_gen_migrate *p, struct iom_trace_writer *w,
 	if (p->mode == IOM_GEN_MIG_RATE) {
 		g.hot_pages = IOM_MAX(1ull, g.pages * p->hot_pct / 100);
 		g.hot_start = mig_rand(&g.rng) % (g.pages - g.hot_pages + 1);
-		g.gap_ps = p->rate ? IOM_MAX(1ull, mig_muldiv(p->write_bytes, MIG_PS_PER_S, p->rate))
-				   : 0;
+		g.gap_ps =
+		    p->rate ? IOM_MAX(1ull, mig_muldiv(p->write_bytes, MIG_PS_PER_S, p->rate)) : 0;
 		g.next_write_ps = MIG_T0_PS + g.gap_ps;
 	}
 	r = mig_setup(&g, err);
