@@ -55,6 +55,7 @@
 
 static const char *const dapi_mode_names[] = {"iommu", "identity", "bounce", NULL};
 static const char *const dapi_alloc_names[] = {"linux", "bottom_top", "first_fit", NULL};
+static const char *const dapi_driver_names[] = {"kernel", "vfio_user", NULL};
 
 static const struct iom_swiotlb_cfg swiotlb_defaults = {
 	.base = 0x40000000ull,     /* 1 GiB: below 4 GiB, as Linux allocates it low */
@@ -104,6 +105,7 @@ const struct iom_prop_table iom_swiotlb_prop_table = {
 
 static const struct iom_dma_api_cfg dapi_defaults = {
 	.mode = IOM_DMA_API_IOMMU,
+	.driver = IOM_DMA_API_DRIVER_KERNEL,
 	.allocator = IOM_IOVA_LINUX,
 	.dma_bits = 64,
 	.ncpus = 1,
@@ -124,6 +126,13 @@ static const struct iom_prop dapi_props[] = {
 		       "default domain of a device the DMA API maps for: iommu (paging, unmaps "
 		       "invalidate per host.invalidation), identity (dma-direct), bounce (dma-direct "
 		       "with every buffer bounced through the swiotlb)"),
+	IOM_PROP_ENUM_(struct iom_dma_api_cfg, driver, dapi_driver_names,
+		       "who places the buffers: kernel (the kernel DMA API: capped at the device's "
+		       "bus limit, the software MSI window usable) or vfio_user (a user-space driver "
+		       "over VFIO type1, QEMU's vfio-helpers: only the holes of the usable IOVA list "
+		       "VFIO reports, from QEMU_VFIO_IOVA_MIN 0x10000 up to the aperture end, capped "
+		       "at the device limit only under resv.device_limit = separate; needs "
+		       "resv.uapi = vfio)"),
 	IOM_PROP_ENUM_(struct iom_dma_api_cfg, allocator, dapi_alloc_names,
 		       "IOVA allocator of each DMA domain: linux (iova.c with range caches), "
 		       "bottom_top (QEMU vfio-helpers), first_fit"),

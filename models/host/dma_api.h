@@ -54,6 +54,13 @@ struct iom_host;
 struct iom_prop_table;
 
 enum iom_dma_api_mode { IOM_DMA_API_IOMMU = 0, IOM_DMA_API_IDENTITY, IOM_DMA_API_BOUNCE };
+/* Who calls the allocator (dma_api.driver): the kernel DMA API (it knows
+ * the device's bus_dma_limit and manages the software MSI window itself), or
+ * a user-space driver over VFIO type1 (QEMU's util/vfio-helpers.c: it knows
+ * only the IOVA ranges VFIO_IOMMU_GET_INFO reports, and a device limit only
+ * when one is reported separately).  The difference is in the device facts
+ * the replay hands the allocator (replay_dmaapi.c); the map path is the same. */
+enum iom_dma_api_driver { IOM_DMA_API_DRIVER_KERNEL = 0, IOM_DMA_API_DRIVER_VFIO_USER };
 /* Values of the trace's dir field on dmamap (r, w, rw). */
 enum iom_dma_dir { IOM_DMA_TO_DEVICE = 0, IOM_DMA_FROM_DEVICE = 1, IOM_DMA_BIDIRECTIONAL = 2 };
 /* The path a mapping took. */
@@ -81,6 +88,7 @@ extern const struct iom_prop_table iom_swiotlb_prop_table;
 /* Section dma_api. */
 struct iom_dma_api_cfg {
 	uint32_t mode;           /* enum iom_dma_api_mode: the default domains */
+	uint32_t driver;         /* enum iom_dma_api_driver: kernel or vfio_user */
 	uint32_t allocator;      /* enum iom_iova_algo */
 	uint32_t dma_bits;       /* the devices' DMA mask (dma_set_mask) */
 	uint32_t ncpus;          /* CPUs: buf mod ncpus runs a call; range caches, areas */

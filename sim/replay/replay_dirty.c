@@ -873,7 +873,7 @@ void iom_sys_dirty_print_summary(struct iom_system *s, const struct iom_stats_sn
 	        rd_get(s, snap, "dirty.pages_pinned"), rd_get(s, snap, "dirty.bits_lost"));
 	for (size_t i = 0; i < sd->nrounds && i < 8; i++) { /* the first rounds (whole run) */
 		const struct rd_round *r = &sd->rounds[i];
-		fprintf(f, "             round %zu: domain %u at ", i, r->domain);
+		fprintf(f, "             harvest %zu: domain %u at ", i + 1, r->domain);
 		rd_time(f, r->t_ps);
 		if (r->uapi_errno) {
 			fprintf(f, ": refused, errno %d\n", r->uapi_errno);
