@@ -188,8 +188,13 @@ replay_dma_hooked(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
 	struct iom_rec dmaapi_rec; /* buf=: iova is the offset in the mapped buffer */
 	if (rec->present & IOM_F_BUF) {
 		int dr_ = iom_sys_dmaapi_dma(s, rec, &dmaapi_rec, &now, err);
+		if (dr_ > 0) { /* the map was refused: the DMA is dropped, counted as rejected */
+			s->rejected++;
+			s->rejected_by[IOM_REJ_NOT_MAPPED]++;
+			return 0;
+		}
 		if (dr_)
-			return dr_ > 0 ? 0 : dr_; /* > 0: the map was refused, the DMA dropped */
+			return dr_;
 		rec = &dmaapi_rec;
 	}
 	/* @@dma-before-resv@@ (after buf= resolution: the DMA address is checked) */

@@ -196,9 +196,10 @@ Test(dma_api, full_pool_refuses_maps_and_drops_their_dmas)
 	EXPECT("dma_api.unmaps_of_failed", 1);
 	EXPECT("dma_api.unmaps", 1);
 	EXPECT("dma_api.slots_searched", 19);
-	cr_expect_eq(R.rejected, 2u);
+	cr_expect_eq(R.rejected, 3u); /* two maps, and the DMA on the refused buffer */
 	cr_expect_eq(R.rejected_by[IOM_REJ_BUSY], 1u);
 	cr_expect_eq(R.rejected_by[IOM_REJ_RANGE], 1u);
+	cr_expect_eq(R.rejected_by[IOM_REJ_NOT_MAPPED], 1u);
 	cr_expect_eq(R.dma_records, 0u); /* the one DMA was dropped */
 	cr_expect_eq(addr(4), B);
 	done();
