@@ -24,11 +24,8 @@ int cli_sweep(int argc, char **argv);  /* cmd_sweep.c */
 int cli_merge(int argc, char **argv);  /* cmd_sweep.c */
 int cli_plot(int argc, char **argv);   /* cmd_plot.c */
 int cli_groups(int argc, char **argv); /* cmd_groups.c */
-/* @@cli-resv@@ */
 int cli_resv(int argc, char **argv);   /* cmd_resv.c */
-/* @@cli-dmaapi@@ */
 int cli_gen_nic(int argc, char **argv); /* cmd_gen_nic.c: gen nic (DMA API traces) */
-/* @@cli-dirty@@ */
 int cli_gen_migrate(int argc, char **argv); /* cmd_gen_migrate.c: gen migrate */
 
 int cli_exit_code(int err);                 /* IOM_E* -> exit code */

@@ -216,9 +216,7 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } gen_others[] = {
-	/* @@gen-dmaapi@@ */
 	{"nic", cli_gen_nic}, /* cmd_gen_nic.c */
-	/* @@gen-dirty@@ */
 	{"migrate", cli_gen_migrate}, /* cmd_gen_migrate.c */
 	{NULL, NULL},
 };

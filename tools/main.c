@@ -28,9 +28,7 @@ static const struct cli_cmd {
 	{"merge", cli_merge, "collect a sweep's per-point results (from one or many machines) into its CSV"},
 	{"plot", cli_plot, "gnuplot figures (PNG, SVG, editable .gp) from a sweep's results CSV"},
 	{"groups", cli_groups, "IOMMU groups of a PCIe topology (config or lspci -vvv) as Linux forms them"},
-	/* @@cmd-resv@@ */
 	{"resv", cli_resv, "reserved regions per IOMMU group (sysfs format) and the usable IOVA ranges"},
-	/* @@cmd-dirty@@ */
 };
 
 static void usage(FILE *f)

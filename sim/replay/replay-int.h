@@ -59,18 +59,15 @@ struct iom_system {
 	struct iom_u64map devices; /* rid -> struct iom_device * */
 	struct iom_device *last_dev; /* one-entry cache of the lookup by rid */
 	uint32_t last_rid;
-	/* The subsystems of the reserved-region, DMA API and dirty-tracking
-	 * issues, each in its own file (NULL when the run does not use it):
+	/* The host-algorithm subsystems, each in its own file (NULL when the
+	 * run does not use it):
 	 *   replay_resv.c    reserved regions, usable IOVA lists, map validation
 	 *   replay_dmaapi.c  dmamap/dmaunmap records: allocators, DMA API modes
 	 *   replay_dirty.c   dirty tracking, harvest, ground truth */
 	struct iom_sys_resv *resv;
 	struct iom_sys_dmaapi *dmaapi;
 	struct iom_sys_dirty *dirty;
-	/* @@fields-resv@@ */
 	struct iom_resv_db *resv_db; /* region sources of every device (always built) */
-	/* @@fields-dmaapi@@ */
-	/* @@fields-dirty@@ */
 	struct iom_stats *stats;
 	struct iom_stats_snap *roi_start; /* snapshot at the roi marker */
 	struct iom_stats_snap *roi_end;   /* snapshot at the end marker / end */
@@ -79,7 +76,6 @@ struct iom_system {
 	uint64_t dma_bytes, sim_end_ps;
 };
 
-/* @@decl-resv@@ */
 /* replay_resv.c: reserved regions, usable IOVA lists, map validation, device
  * addressing limits (models/host/resv.h, docs/resv.md). s->resv is NULL
  * unless the configuration describes something or a resv record arrives. */
@@ -115,7 +111,6 @@ int iom_replay_resv_probe_geometry(struct iom_system *s, uint64_t *ap_start, uin
  * windows included, inserted into out; *limit = the device's addressing limit. */
 int iom_replay_resv_dev_regions(struct iom_system *s, uint32_t dev, uint32_t dom,
 				struct iom_resv_list *out, uint64_t *limit, struct iom_err *err);
-/* @@decl-dmaapi@@ */
 /* replay_dmaapi.c: dmamap / dmaunmap records and dma records with buf=
  * (models/host/dma_api.h, docs/dma-api.md); s->dmaapi is always built. */
 struct iom_rec;
@@ -136,7 +131,6 @@ int iom_sys_dmaapi_advance(struct iom_system *s, uint64_t now, struct iom_err *e
 void iom_sys_dmaapi_end(struct iom_system *s);
 /* The DMA API itself (tests look at its buffers and pool). */
 struct iom_dma_api *iom_sys_dmaapi_api(struct iom_system *s);
-/* @@decl-dirty@@ */
 /* replay_dirty.c: dirty / harvest records, ground truth, racing DMA inside a
  * harvest, per-round report (models/host/dirty.h, docs/dirty.md). s->dirty is
  * NULL unless dirty.enable. */

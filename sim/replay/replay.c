@@ -167,8 +167,6 @@ replay_dma_core(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
 	if (r)
 		return r;
 	struct iom_dma_result dr = {.done_ps = p.done_ps};
-	/* @@dma-after-resv@@ */
-	/* @@dma-after-dirty@@ */
 	if (__builtin_expect(s->dirty != NULL, 0)) /* trackers and ground truth see the writes */
 		iom_sys_dirty_dma(s, rec, now);
 	if (s->dmaapi && (rec->present & IOM_F_BUF)) /* its dmaunmap waits for it */
@@ -184,7 +182,6 @@ static __attribute__((noinline)) int
 replay_dma_hooked(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
 		  struct iom_trace_reader *rd, const struct iom_replay_opts *o, struct iom_err *err)
 {
-	/* @@dma-before-dmaapi@@ */
 	struct iom_rec dmaapi_rec; /* buf=: iova is the offset in the mapped buffer */
 	if (rec->present & IOM_F_BUF) {
 		int dr_ = iom_sys_dmaapi_dma(s, rec, &dmaapi_rec, &now, err);
@@ -197,7 +194,7 @@ replay_dma_hooked(struct iom_system *s, const struct iom_rec *rec, uint64_t now,
 			return dr_;
 		rec = &dmaapi_rec;
 	}
-	/* @@dma-before-resv@@ (after buf= resolution: the DMA address is checked) */
+	/* after buf= resolution: the DMA address is checked */
 	if (s->resv) /* above the device's addressing limit: flagged, still replayed */
 		iom_replay_resv_dma(s, rec, rd, o->warn);
 	return replay_dma_core(s, rec, now, rd, o, err);
@@ -255,7 +252,6 @@ static int replay_control(struct iom_system *s, const struct iom_rec *rec, uint6
 	case IOM_REC_DETACH:
 		return iom_host_detach(s->host, rec->dev, rec_pasid(rec), now, &done, err);
 	case IOM_REC_MAP:
-		/* @@map-before-resv@@ */
 		if (s->resv && iom_replay_resv_map(s, rec, err)) /* resv.uapi: MAP_DMA checks */
 			return -err->code;
 		return iom_host_map(s->host, rec->domain, rec->iova, rec->pa, rec->size, rec->prot,
@@ -275,14 +271,11 @@ static int replay_control(struct iom_system *s, const struct iom_rec *rec, uint6
 				     &done, err);
 	case IOM_REC_PUNMAP:
 		return iom_host_punmap(s->host, rec->mm, rec->iova, rec->size, now, &done, err);
-	/* @@control-resv@@ */
 	case IOM_REC_RESV:
 		return iom_replay_resv_record(s, rec, err);
-	/* @@control-dmaapi@@ */
 	case IOM_REC_DMAMAP:
 	case IOM_REC_DMAUNMAP: /* the DMA API (replay_dmaapi.c) */
 		return iom_sys_dmaapi_control(s, rec, now, err);
-	/* @@control-dirty@@ */
 	case IOM_REC_DIRTY:
 	case IOM_REC_HARVEST: /* dirty tracking (replay_dirty.c) */
 		return iom_sys_dirty_control(s, rec, now, err);
@@ -390,12 +383,10 @@ int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 			iom_err_prefix(err, "%s", iom_trace_where(rd));
 			break;
 		}
-		/* @@advance-dmaapi@@ */
 		if (s->dmaapi && (r = iom_sys_dmaapi_advance(s, now, err))) { /* range-cache trims */
 			iom_err_prefix(err, "%s", iom_trace_where(rd));
 			break;
 		}
-		/* @@advance-dirty@@ */
 		if (s->dirty && (r = iom_sys_dirty_advance(s, rd, o, replay_dma, &res->records, err)))
 			break; /* a DMA replayed inside a harvest failed */
 		if (rec->kind == IOM_REC_DMA) {
@@ -423,9 +414,7 @@ int iom_replay_run(struct iom_system *s, const struct iom_replay_opts *o,
 	iom_trace_close(rd);
 	if (r < 0)
 		return r;
-	/* @@end-dmaapi@@ */
 	iom_sys_dmaapi_end(s); /* buffers still mapped: leaked */
-	/* @@end-dirty@@ */
 	if (s->dirty && (r = iom_sys_dirty_end(s, &res->records, err)))
 		return r;
 	if (s->roi_start && !s->roi_end)

@@ -166,7 +166,7 @@ static int rd_mark_leaf(void *ctx, struct iom_pt_scan *s, const struct iom_pt_le
 	return IOM_PT_SCAN_NEXT;
 }
 
-/* @@dma-after-dirty@@: the device's tracker and the ground truth see a write. */
+/* After a DMA: the device's tracker and the ground truth see a write. */
 void iom_sys_dirty_dma(struct iom_system *s, const struct iom_rec *rec, uint64_t now)
 {
 	struct iom_sys_dirty *sd = s->dirty;

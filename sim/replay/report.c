@@ -267,10 +267,8 @@ void iom_replay_print_summary(struct iom_system *s, const struct iom_replay_resu
 	h = rep_hist(&r, "%s", "host.unmap_latency");
 	rep_hist_line(f, "unmap wait   ", &h);
 	rep_faults(f, &r);
-	/* @@summary-resv@@ */
 	if (s->resv)
 		iom_replay_resv_print_summary(s, r.snap, f);
-	/* @@summary-dmaapi@@ */
 	if (rep_get(&r, "%s", "dma_api.maps") || rep_get(&r, "%s", "dma_api.rejected")) {
 		/* the DMA API of dmamap/dmaunmap records (replay_dmaapi.c) */
 		struct iom_hist hm = rep_hist(&r, "%s", "dma_api.map_latency");
@@ -292,7 +290,6 @@ void iom_replay_print_summary(struct iom_system *s, const struct iom_replay_resu
 		rep_time(f, ha.count ? (double)ha.sum / ha.count : 0);
 		fputc('\n', f);
 	}
-	/* @@summary-dirty@@ */
 	if (s->dirty)
 		iom_sys_dirty_print_summary(s, r.snap, f);
 	double xl = rep_dev_sum(&r, "tlps");
@@ -324,11 +321,8 @@ void *iom_replay_result_json(struct iom_system *s, struct iom_config *cfg,
 	json_object_set_new(sum, "roi_start_ps", json_integer((json_int_t)res->roi_start_ps));
 	json_object_set_new(doc, "summary", sum);
 	json_object_set_new(doc, "stats", (json_t *)iom_stats_to_json(s->stats, NULL));
-	/* @@json-resv@@ */
 	if (s->resv) /* usable IOVA lists per domain (replay_resv.c) */
 		json_object_set_new(doc, "resv", (json_t *)iom_replay_resv_json(s));
-	/* @@json-dmaapi@@ */
-	/* @@json-dirty@@ */
 	if (s->dirty)
 		json_object_set_new(doc, "dirty", (json_t *)iom_sys_dirty_json(s));
 	if (s->roi_start && s->roi_end) {

@@ -58,12 +58,9 @@ const struct iom_prop_table *const *iom_system_prop_tables(size_t *n)
 		size_t np;
 		tables[count++] = iom_pcie_prop_tables(&np)[0]; /* pcie: kernel, enable_acs */
 		tables[count++] = &iom_pcie_link_prop_table;
-		/* @@tables-resv@@ */
 		tables[count++] = &iom_resv_prop_table; /* resv.devices/regions: docs/resv.md */
-		/* @@tables-dmaapi@@ */
 		tables[count++] = &iom_dma_api_prop_table; /* dma_api: docs/dma-api.md */
 		tables[count++] = &iom_swiotlb_prop_table;
-		/* @@tables-dirty@@ */
 		tables[count++] = &iom_dirty_prop_table;
 		tables[count++] = &iom_dirty_dev_prop_table;
 		size_t ns;
@@ -255,13 +252,10 @@ struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 		else if (s->iommu.ops->set_ats_port)
 			s->iommu.ops->set_ats_port(s->iommu.self, iom_ats_rc_port(s->ats));
 	}
-	/* @@build-resv@@ */
 	if (!r) /* region sources, device limits (replay_resv.c) */
 		r = iom_replay_resv_build(s, cfg, err);
-	/* @@build-dmaapi@@ */
 	if (!r) /* the DMA API of dmamap/dmaunmap records (replay_dmaapi.c) */
 		r = iom_sys_dmaapi_build(s, cfg, err);
-	/* @@build-dirty@@ */
 	if (!r)
 		r = iom_sys_dirty_build(s, cfg, err);
 	if (!r)
@@ -288,13 +282,10 @@ struct iom_system *iom_system_build(struct iom_config *cfg, struct iom_err *err)
 		r = iom_smmu_priq_register_stats(s->priq, s->stats, s->iommu.name, err);
 	if (!r && s->prq)
 		r = iom_vtd_prq_register_stats(s->prq, s->stats, s->iommu.name, err);
-	/* @@stats-resv@@ */
 	if (!r && s->resv)
 		r = iom_replay_resv_register_stats(s, err);
-	/* @@stats-dmaapi@@ */
 	if (!r)
 		r = iom_sys_dmaapi_register_stats(s, err);
-	/* @@stats-dirty@@ */
 	if (!r && s->dirty)
 		r = iom_sys_dirty_register_stats(s, err);
 	if (r)
@@ -359,11 +350,8 @@ void iom_system_destroy(struct iom_system *s)
 		free((void *)(uintptr_t)v);
 	}
 	iom_u64map_fini(&s->devices);
-	/* @@destroy-resv@@ */
 	iom_replay_resv_destroy(s);
-	/* @@destroy-dmaapi@@ */
 	iom_sys_dmaapi_destroy(s); /* before the host: it unhooks the flush queue */
-	/* @@destroy-dirty@@ */
 	iom_sys_dirty_destroy(s);
 	iom_pcie_fabric_destroy(s->fabric);
 	iom_pcie_checker_destroy(s->pcie);
